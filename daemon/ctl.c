@@ -1,0 +1,105 @@
+/*
+ * ctl.c - `nerd ctl stats|ping|reload`: one request to the control socket.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "client.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nerd ctl [-c FILE | -e ENDPOINT] [-t MS] "
+	    "stats|ping|reload\n"
+	    "  -c FILE      read the control endpoint from this configuration\n"
+	    "  -e ENDPOINT  the control socket (e.g. tcp://127.0.0.1:5564)\n"
+	    "  -t MS        wait this long for the answer (default 5000, "
+	    "reload 120000)\n");
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"endpoint", required_argument, NULL, 'e'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *ep = NULL;
+	long timeout = -1;
+	int c, status = 1;
+	char url[1024];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:e:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'e': ep = optarg; break;
+		case 't': timeout = atol(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[optind];
+	if (strcmp(cmd, "stats") && strcmp(cmd, "ping") && strcmp(cmd, "reload")) {
+		usage(stderr);
+		return 2;
+	}
+	if (timeout < 0)
+		timeout = !strcmp(cmd, "reload") ? 120000 : 5000;
+	if (client_endpoint(ep, conf, CLIENT_CONTROL, url, sizeof url, NULL))
+		return 1;
+
+	void *ctx = zmq_ctx_new();
+	void *s = zmq_socket(ctx, ZMQ_REQ);
+	int zero = 0;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_connect(s, url) == -1) {
+		fprintf(stderr, "nerd ctl: %s: %s\n", url,
+		    zmq_strerror(zmq_errno()));
+		goto done;
+	}
+	zmq_send(s, cmd, strlen(cmd), 0);
+	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+	if (zmq_poll(&it, 1, timeout) <= 0) {
+		fprintf(stderr, "nerd ctl: no answer from %s in %ld ms\n", url,
+		    timeout);
+		goto done;
+	}
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, s, 0) == -1) {
+		zmq_msg_close(&m);
+		goto done;
+	}
+	json_t *r = json_loadb(zmq_msg_data(&m), zmq_msg_size(&m), 0, NULL);
+	if (r) {
+		char *out = json_dumps(r, isatty(STDOUT_FILENO) ?
+		    JSON_INDENT(2) : JSON_COMPACT);
+		puts(out);
+		free(out);
+		const char *st = json_string_value(json_object_get(r, "status"));
+		status = st && strcmp(st, "ok") ? 1 : 0;
+		if (status)
+			fprintf(stderr, "nerd ctl: %s\n", json_string_value(
+			    json_object_get(r, "message")));
+		json_decref(r);
+	} else
+		printf("%.*s\n", (int)zmq_msg_size(&m), (char *)zmq_msg_data(&m));
+	zmq_msg_close(&m);
+done:
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return status;
+}

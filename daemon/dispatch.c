@@ -1,0 +1,250 @@
+/*
+ * dispatch.c - ready-worker selection, in-flight tracking, redispatch and
+ * poison detection.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "worker.h"
+
+int dispatch_init(struct dispatch *d, int nslots, unsigned prefetch)
+{
+	memset(d, 0, sizeof *d);
+	d->slots = calloc((size_t)nslots, sizeof *d->slots);
+	if (!d->slots)
+		return -1;
+	d->nslots = nslots;
+	d->prefetch = prefetch > DISPATCH_MAX_PREFETCH ? DISPATCH_MAX_PREFETCH :
+	    prefetch ? prefetch : 1;
+	return 0;
+}
+
+struct job *job_new(void)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		abort();         /* as buf.h: no useful work without memory */
+	return j;
+}
+
+void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	for (int i = 0; i < j->nframes; i++)
+		zmq_msg_close(&j->frames[i]);
+	ackroute_clear(&j->ack);
+	free(j);
+}
+
+void dispatch_free(struct dispatch *d)
+{
+	while (d->head) {
+		struct job *j = d->head;
+		d->head = j->next;
+		job_free(j);
+	}
+	d->tail = NULL;
+	d->queued = 0;
+	for (int i = 0; i < d->nslots; i++)
+		for (unsigned k = 0; k < d->slots[i].nheld; k++)
+			job_free(d->slots[i].held[k]);
+	free(d->slots);
+	d->slots = NULL;
+	d->nslots = 0;
+}
+
+void dispatch_submit(struct dispatch *d, struct job *j)
+{
+	j->id = ++d->next_job;
+	j->next = NULL;
+	if (d->tail)
+		d->tail->next = j;
+	else
+		d->head = j;
+	d->tail = j;
+	d->queued++;
+}
+
+static void push_front(struct dispatch *d, struct job *j)
+{
+	j->next = d->head;
+	d->head = j;
+	if (!d->tail)
+		d->tail = j;
+	d->queued++;
+}
+
+static struct wslot *pick(struct dispatch *d)
+{
+	struct wslot *best = NULL;
+	for (int i = 0; i < d->nslots; i++) {
+		struct wslot *w = &d->slots[i];
+		if (!w->pid || !w->ready || w->retiring || w->killed ||
+		    w->nheld >= d->prefetch)
+			continue;
+		if (!best || w->nheld < best->nheld)
+			best = w;
+	}
+	return best;
+}
+
+/* Send job j to w. Returns 0, or -1 if w cannot be reached. */
+static int send_job(void *sock, struct wslot *w, struct job *j)
+{
+	unsigned char rid[5];
+	worker_routing_id(w->serial, rid);
+	if (zmq_send(sock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+		return -1;   /* EHOSTUNREACH: ROUTER_MANDATORY, the peer left */
+	zmq_send(sock, "J", 1, ZMQ_SNDMORE);
+	zmq_send(sock, &j->id, 8, j->nframes ? ZMQ_SNDMORE : 0);
+	for (int i = 0; i < j->nframes; i++) {
+		/* A copy shares the bytes (reference counted): the job keeps
+		 * its frames for a redispatch. */
+		zmq_msg_t c;
+		zmq_msg_init(&c);
+		zmq_msg_copy(&c, &j->frames[i]);
+		if (zmq_msg_send(&c, sock, i + 1 < j->nframes ? ZMQ_SNDMORE : 0)
+		    == -1)
+			zmq_msg_close(&c);
+	}
+	return 0;
+}
+
+void dispatch_run(struct dispatch *d, void *sock, double now)
+{
+	struct wslot *w;
+	while (d->head && (w = pick(d))) {
+		struct job *j = d->head;
+		if (send_job(sock, w, j) == -1) {
+			log_debug("worker %d (pid %d) unreachable: %s", w->index,
+			    (int)w->pid, zmq_strerror(zmq_errno()));
+			w->ready = 0;
+			continue;
+		}
+		d->head = j->next;
+		if (!d->head)
+			d->tail = NULL;
+		d->queued--;
+		j->next = NULL;
+		if (w->nheld == 0)
+			w->head_started = now;
+		w->held[w->nheld++] = j;
+	}
+}
+
+struct wslot *dispatch_by_id(struct dispatch *d, const void *rid, size_t len)
+{
+	unsigned serial;
+	if (len != 5 || ((const unsigned char *)rid)[0] != 'w')
+		return NULL;
+	memcpy(&serial, (const unsigned char *)rid + 1, 4);
+	for (int i = 0; i < d->nslots; i++)
+		if (d->slots[i].pid && d->slots[i].serial == serial)
+			return &d->slots[i];
+	return NULL;
+}
+
+struct wslot *dispatch_by_pid(struct dispatch *d, pid_t pid)
+{
+	for (int i = 0; i < d->nslots; i++)
+		if (d->slots[i].pid == pid)
+			return &d->slots[i];
+	return NULL;
+}
+
+struct wslot *dispatch_free_slot(struct dispatch *d)
+{
+	for (int i = 0; i < d->nslots; i++)
+		if (!d->slots[i].pid)
+			return &d->slots[i];
+	int n = d->nslots ? d->nslots * 2 : 4;
+	struct wslot *s = realloc(d->slots, (size_t)n * sizeof *s);
+	if (!s)
+		return NULL;
+	memset(s + d->nslots, 0, (size_t)(n - d->nslots) * sizeof *s);
+	d->slots = s;
+	int first = d->nslots;
+	d->nslots = n;
+	return &d->slots[first];
+}
+
+struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
+    double now)
+{
+	(void)d;
+	for (unsigned k = 0; k < w->nheld; k++) {
+		if (w->held[k]->id != id)
+			continue;
+		struct job *j = w->held[k];
+		memmove(&w->held[k], &w->held[k + 1],
+		    (w->nheld - k - 1) * sizeof w->held[0]);
+		w->nheld--;
+		if (k == 0)
+			w->head_started = now;   /* the next one starts now */
+		w->done++;
+		return j;
+	}
+	return NULL;
+}
+
+struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
+    unsigned *retried)
+{
+	struct job *poison = NULL;
+	*retried = 0;
+	if (w->nheld) {
+		w->held[0]->deaths++;
+		if (w->held[0]->deaths >= POISON_DEATHS) {
+			poison = w->held[0];
+			memmove(&w->held[0], &w->held[1],
+			    (w->nheld - 1) * sizeof w->held[0]);
+			w->nheld--;
+		}
+	}
+	/* Back to the front, keeping their order. */
+	for (unsigned k = w->nheld; k > 0; k--) {
+		push_front(d, w->held[k - 1]);
+		(*retried)++;
+	}
+	memset(w, 0, sizeof *w);
+	return poison;
+}
+
+struct wslot *dispatch_overdue(struct dispatch *d, double now,
+    double deadline_s)
+{
+	for (int i = 0; i < d->nslots; i++) {
+		struct wslot *w = &d->slots[i];
+		if (w->pid && !w->killed && w->nheld &&
+		    now - w->head_started > deadline_s)
+			return w;
+	}
+	return NULL;
+}
+
+double dispatch_next_deadline(struct dispatch *d, double now,
+    double deadline_s)
+{
+	double next = 1e9;
+	for (int i = 0; i < d->nslots; i++) {
+		struct wslot *w = &d->slots[i];
+		if (w->pid && !w->killed && w->nheld) {
+			double t = w->head_started + deadline_s - now;
+			if (t < next)
+				next = t;
+		}
+	}
+	return next < 0 ? 0 : next;
+}
+
+size_t dispatch_in_flight(const struct dispatch *d)
+{
+	size_t n = 0;
+	for (int i = 0; i < d->nslots; i++)
+		n += d->slots[i].nheld;
+	return n;
+}

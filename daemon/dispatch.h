@@ -1,0 +1,116 @@
+/*
+ * dispatch.h - the queue of articles waiting for a worker, the workers
+ * that are ready, and what each one holds.
+ *
+ * A job is one input message as it came (its frames are forwarded to a
+ * worker untouched; the master never reads the text). A worker may hold
+ * up to `prefetch` jobs, so that it never waits for the round trip to the
+ * master; it works on them in order, so the oldest is the one in work,
+ * and its deadline runs from the moment the previous one was answered.
+ *
+ * When a worker dies, what it held goes back to the front of the queue in
+ * its order; the one in work is charged with the death. A job charged
+ * twice is poison: it is handed back to the caller, who reports and drops
+ * it, instead of being dispatched a third time.
+ */
+#ifndef NERD_DISPATCH_H
+#define NERD_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <zmq.h>
+
+#include "publish.h"
+
+#define DISPATCH_MAX_PREFETCH 64
+#define POISON_DEATHS 2
+
+struct job {
+	uint64_t id;
+	zmq_msg_t frames[2];     /* envelope or whole JSON, then the text */
+	int nframes;
+	struct ackroute ack;     /* where to acknowledge; n == 0: nowhere */
+	double received;         /* monotonic seconds, for latency */
+	int deaths;              /* workers that died holding it in work */
+	struct job *next;
+};
+
+struct wslot {
+	pid_t pid;               /* 0: the slot is free */
+	unsigned serial;         /* routing id, see worker.h */
+	int index;               /* 1..N within its generation */
+	unsigned generation;
+	int ready;               /* said hello */
+	int retiring;            /* old generation or stopping: no new jobs */
+	int quit_sent;
+	int killed;              /* SIGKILLed past its deadline */
+	double started;          /* fork time */
+	double head_started;     /* when its oldest job went into work */
+	struct job *held[DISPATCH_MAX_PREFETCH];   /* oldest first */
+	unsigned nheld;
+	uint64_t done;
+};
+
+struct dispatch {
+	struct job *head, *tail; /* waiting for a worker */
+	size_t queued;
+	struct wslot *slots;
+	int nslots;
+	unsigned prefetch;
+	uint64_t next_job;
+};
+
+int dispatch_init(struct dispatch *d, int nslots, unsigned prefetch);
+/* Free every queued and held job (shutdown). */
+void dispatch_free(struct dispatch *d);
+
+/* A new job (owned by the caller until submitted, then by dispatch). */
+struct job *job_new(void);
+void job_free(struct job *j);
+
+/* Queue a job at the end. Takes ownership; sets j->id. */
+void dispatch_submit(struct dispatch *d, struct job *j);
+
+/*
+ * Send queued jobs to ready, non-retiring workers with room, least loaded
+ * first, over sock (the workers' ROUTER). A worker that cannot be reached
+ * is left for the caller to notice (it will die or be reaped); its job
+ * stays queued. now: monotonic seconds.
+ */
+void dispatch_run(struct dispatch *d, void *sock, double now);
+
+/* The slot with that routing id / pid, or NULL. */
+struct wslot *dispatch_by_id(struct dispatch *d, const void *rid, size_t len);
+struct wslot *dispatch_by_pid(struct dispatch *d, pid_t pid);
+/* A free slot (pid 0), growing the table if needed. */
+struct wslot *dispatch_free_slot(struct dispatch *d);
+
+/*
+ * Worker w answered job id: returns the job, now owned by the caller, or
+ * NULL if w did not hold it (a late answer after a redispatch).
+ */
+struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
+    double now);
+
+/*
+ * Worker w is gone: requeue what it held at the front of the queue and
+ * free the slot. Returns the job in work if it is now poison (owned by the
+ * caller), else NULL. *retried counts the jobs requeued.
+ */
+struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
+    unsigned *retried);
+
+/* The first non-killed worker whose job in work is past deadline_s. */
+struct wslot *dispatch_overdue(struct dispatch *d, double now,
+    double deadline_s);
+
+/* Seconds until the earliest deadline may pass (for the poll timeout). */
+double dispatch_next_deadline(struct dispatch *d, double now,
+    double deadline_s);
+
+/* Jobs held by workers, in total. */
+size_t dispatch_in_flight(const struct dispatch *d);
+
+#endif

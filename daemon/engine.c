@@ -1,0 +1,521 @@
+/*
+ * engine.c - the worker's pipeline for one article:
+ *
+ *   per field (title, text): normalize -> tokenize -> gazetteers (and the
+ *   rules' prefilter) -> the rules that fired
+ *   then: resolve overlaps -> propagate names -> write the annotation
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compile.h"
+#include "engine.h"
+#include "gazetteer.h"
+#include "hash.h"
+#include "image.h"
+#include "jsonw.h"
+#include "langid.h"
+#include "mention.h"
+#include "normalize.h"
+#include "propagate.h"
+#include "resolve.h"
+#include "rules.h"
+#include "tokenize.h"
+#include "utf8.h"
+
+struct engine {
+	struct image img;
+	struct src_text *classes;
+	size_t nclasses;
+	struct rule_def *defs;
+	size_t ndefs;
+	struct ruleset *rules;
+};
+
+struct field_state {
+	struct normtext nt;
+	struct tokens tk;
+};
+
+struct scratch {
+	struct field_state f[NFIELDS];
+	struct mentions m;
+	struct buf arena;
+	struct buf tmp;
+	uint64_t *fired;
+	size_t fired_words;
+	struct rule_scratch *rs;
+	const struct ruleset *rs_for;
+	struct resolve_scratch res;
+};
+
+static struct engine *engine_from_image(struct image *img, char *err,
+    size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		abort();
+	e->img = *img;
+	memset(img, 0, sizeof *img);
+	normalize_init();
+	tokenize_init();
+	struct diag d = {0};
+	e->classes = calloc(e->img.h->ntexts + 1, sizeof *e->classes);
+	if (!e->classes)
+		abort();
+	for (uint32_t i = 0; i < e->img.h->ntexts; i++) {
+		const struct image_text *t = &e->img.texts[i];
+		if (t->kind != TEXT_CLASS)
+			continue;
+		e->classes[e->nclasses++] = (struct src_text){
+		    image_str(&e->img, t->name), image_str(&e->img, t->data), t->len};
+	}
+	for (uint32_t i = 0; i < e->img.h->ntexts; i++) {
+		const struct image_text *t = &e->img.texts[i];
+		if (t->kind == TEXT_RULES)
+			rules_parse(image_str(&e->img, t->name),
+			    image_str(&e->img, t->data), t->len, &e->defs,
+			    &e->ndefs, &d);
+	}
+	if (!d.errors)
+		e->rules = ruleset_compile(e->defs, e->ndefs, e->classes,
+		    e->nclasses, &d);
+	if (d.errors) {
+		snprintf(err, errlen, "%s", d.first);
+		engine_close(&e);
+		return NULL;
+	}
+	/* The prefilter's rule numbers index this rule set: refuse an image
+	 * whose trigger lists point past it. */
+	for (uint32_t i = 1; i < e->img.h->ntriggers;) {
+		uint32_t n = e->img.triggers[i];
+		for (uint32_t k = 1; k <= n && i + k < e->img.h->ntriggers; k++)
+			if (e->img.triggers[i + k] >= e->ndefs) {
+				snprintf(err, errlen, "trigger list names rule %u of %zu",
+				    e->img.triggers[i + k], e->ndefs);
+				engine_close(&e);
+				return NULL;
+			}
+		i += n + 1;
+	}
+	return e;
+}
+
+struct engine *engine_open(const char *path, char *err, size_t errlen)
+{
+	struct image img;
+	if (image_load(&img, path, err, errlen) < 0)
+		return NULL;
+	return engine_from_image(&img, err, errlen);
+}
+
+struct engine *engine_build(const char *gaz_dir, const char *rules_dir,
+    char *err, size_t errlen)
+{
+	struct diag d = {0};
+	unsigned char *bytes;
+	size_t len;
+	if (compile_image(gaz_dir, rules_dir, 0, &d, &bytes, &len) < 0) {
+		snprintf(err, errlen, "%s", d.first);
+		return NULL;
+	}
+	struct image img;
+	if (image_from_memory(&img, bytes, len, err, errlen) < 0)
+		return NULL;
+	return engine_from_image(&img, err, errlen);
+}
+
+void engine_close(struct engine **pe)
+{
+	struct engine *e = *pe;
+	if (!e)
+		return;
+	ruleset_destroy(&e->rules);
+	rule_defs_free(e->defs, e->ndefs);
+	free(e->classes);
+	image_close(&e->img);
+	free(e);
+	*pe = NULL;
+}
+
+const char *engine_ruleset(const struct engine *e)
+{
+	return e->img.h->ruleset;
+}
+
+size_t engine_rule_count(const struct engine *e)
+{
+	return e->ndefs;
+}
+
+const struct image *engine_image(const struct engine *e)
+{
+	return &e->img;
+}
+
+struct scratch *scratch_new(void)
+{
+	struct scratch *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	return s;
+}
+
+void scratch_destroy(struct scratch **ps)
+{
+	struct scratch *s = *ps;
+	if (!s)
+		return;
+	for (int f = 0; f < NFIELDS; f++) {
+		normtext_free(&s->f[f].nt);
+		tokens_free(&s->f[f].tk);
+	}
+	free(s->m.v);
+	buf_free(&s->arena);
+	buf_free(&s->tmp);
+	free(s->fired);
+	rule_scratch_destroy(&s->rs);
+	resolve_scratch_free(&s->res);
+	free(s);
+	*ps = NULL;
+}
+
+static void prepare(const struct engine *e, struct scratch *s)
+{
+	if (s->rs_for != e->rules) {
+		rule_scratch_destroy(&s->rs);
+		s->rs = rule_scratch_new(e->rules);
+		s->rs_for = e->rules;
+	}
+	size_t words = e->ndefs / 64 + 1;
+	if (s->fired_words < words) {
+		free(s->fired);
+		s->fired = calloc(words, sizeof *s->fired);
+		if (!s->fired)
+			abort();
+		s->fired_words = words;
+	}
+	s->m.n = 0;
+	buf_reset(&s->arena);
+}
+
+/* First and one-past-last token inside original code points [s, e). */
+static void span_tokens(const struct normtext *t, const struct tokens *tk,
+    uint32_t s, uint32_t e, uint32_t *t0, uint32_t *t1)
+{
+	size_t lo = 0, hi = tk->n;
+	while (lo < hi) { /* first token ending after s */
+		size_t mid = (lo + hi) / 2;
+		if (t->n_orig[tk->v[mid].ne - 1] + 1 <= s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t i = lo;
+	while (i < tk->n && t->n_orig[tk->v[i].nb] < e)
+		i++;
+	*t0 = (uint32_t)lo;
+	*t1 = (uint32_t)i;
+}
+
+static uint32_t orig_cp(const struct normtext *t, uint32_t i)
+{
+	int len;
+	return utf8_decode((const unsigned char *)t->orig + t->cp_byte[i], &len);
+}
+
+struct hit_ctx {
+	const struct engine *e;
+	struct scratch *s;
+	int field;
+};
+
+/* A rule matched bytes [b, e) of its view: map to the original, trim
+ * what is not part of a name, and record the mention. */
+static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
+{
+	struct hit_ctx *c = vctx;
+	const struct rule_def *r = ruleset_def(c->e->rules, rule);
+	struct field_state *fs = &c->s->f[c->field];
+	const struct normtext *t = &fs->nt;
+	uint32_t s0, s1;
+	if (r->view == VIEW_NORMALIZED) {
+		uint32_t nb = normtext_ncp_at_byte(t, b);
+		uint32_t ne = normtext_ncp_at_byte(t, e);
+		if (ne <= nb)
+			return;
+		s0 = t->n_orig[nb];
+		s1 = t->n_orig[ne - 1] + 1;
+	} else {
+		s0 = normtext_cp_at_byte(t, b);
+		s1 = normtext_cp_at_byte(t, e);
+	}
+	while (s0 < s1 && !tokenize_is_word(orig_cp(t, s0)))
+		s0++;
+	while (s1 > s0 && !tokenize_is_word(orig_cp(t, s1 - 1)))
+		s1--;
+	if (s1 <= s0)
+		return;
+	struct mention *x = mentions_add(&c->s->m);
+	x->start = s0;
+	x->end = s1;
+	span_tokens(t, &fs->tk, s0, s1, &x->tok0, &x->tok1);
+	x->type = (uint8_t)r->type;
+	x->prio = (uint8_t)r->prio;
+	x->kind = SRC_RULE;
+	x->field = (uint8_t)c->field;
+	const char *text = t->orig + t->cp_byte[s0];
+	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
+	normalize_string(text, tlen, &c->s->tmp);
+	char id[64];
+	char lower[16];
+	const char *tn = ent_type_name(r->type);
+	size_t k = 0;
+	for (; tn[k] && k < sizeof lower - 1; k++)
+		lower[k] = (char)(tn[k] | 32);
+	lower[k] = '\0';
+	snprintf(id, sizeof id, "nerd:%s:%012llx", lower,
+	    (unsigned long long)(hash_bytes(c->s->tmp.data, c->s->tmp.len) &
+				 0xffffffffffffULL));
+	x->id = arena_add(&c->s->arena, id, strlen(id));
+	x->canonical = arena_add(&c->s->arena, text, tlen);
+	char src[96];
+	snprintf(src, sizeof src, "rule:%s", r->name);
+	x->source = arena_add(&c->s->arena, src, strlen(src));
+}
+
+static int run_rules(const struct engine *e, struct scratch *s, int field,
+    const char *lang, unsigned *limits)
+{
+	struct hit_ctx c = {e, s, field};
+	const struct normtext *t = &s->f[field].nt;
+	for (size_t w = 0; w < s->fired_words; w++) {
+		while (s->fired[w]) {
+			int bit = __builtin_ctzll(s->fired[w]);
+			s->fired[w] &= s->fired[w] - 1;
+			size_t r = w * 64 + (size_t)bit;
+			const struct rule_def *d = ruleset_def(e->rules, r);
+			if (strcmp(d->lang, "*") && strcmp(d->lang, lang))
+				continue;
+			const char *subj = d->view == VIEW_NORMALIZED ? t->norm.data : t->orig;
+			size_t n = d->view == VIEW_NORMALIZED ? t->norm.len : t->orig_len;
+			if (ruleset_run(e->rules, s->rs, r, subj, n, on_hit, &c) < 0)
+				(*limits)++;
+		}
+	}
+	return 0;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void write_entity(struct buf *o, const struct scratch *s,
+    const struct mention *x)
+{
+	const struct normtext *t = &s->f[x->field].nt;
+	buf_addc(o, '{');
+	jsonw_key(o, "type");
+	jsonw_cstr(o, ent_type_name(x->type));
+	buf_addc(o, ',');
+	jsonw_key(o, "field");
+	jsonw_cstr(o, x->field == FIELD_TITLE ? "title" : "text");
+	buf_addc(o, ',');
+	jsonw_key(o, "start");
+	jsonw_u64(o, x->start);
+	buf_addc(o, ',');
+	jsonw_key(o, "end");
+	jsonw_u64(o, x->end);
+	buf_addc(o, ',');
+	jsonw_key(o, "byte_start");
+	jsonw_u64(o, t->cp_byte[x->start]);
+	buf_addc(o, ',');
+	jsonw_key(o, "byte_end");
+	jsonw_u64(o, t->cp_byte[x->end]);
+	buf_addc(o, ',');
+	jsonw_key(o, "utf16_start");
+	jsonw_u64(o, t->cp_u16[x->start]);
+	buf_addc(o, ',');
+	jsonw_key(o, "utf16_end");
+	jsonw_u64(o, t->cp_u16[x->end]);
+	buf_addc(o, ',');
+	jsonw_key(o, "text");
+	jsonw_str(o, t->orig + t->cp_byte[x->start],
+	    t->cp_byte[x->end] - t->cp_byte[x->start]);
+	buf_addc(o, ',');
+	jsonw_key(o, "entity_id");
+	jsonw_cstr(o, s->arena.data + x->id);
+	buf_addc(o, ',');
+	jsonw_key(o, "canonical");
+	jsonw_cstr(o, s->arena.data + x->canonical);
+	buf_addc(o, ',');
+	jsonw_key(o, "source");
+	jsonw_cstr(o, s->arena.data + x->source);
+	buf_addc(o, ',');
+	jsonw_key(o, "nested");
+	buf_adds(o, x->nested ? "true" : "false");
+	buf_addc(o, '}');
+}
+
+int engine_annotate(const struct engine *e, struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, struct buf *out,
+    struct annotate_stats *st, char *err, size_t errlen)
+{
+	uint64_t t0 = now_us();
+	unsigned limits = 0;
+	prepare(e, s);
+	const char *field_text[NFIELDS] = {a->title, a->text};
+	size_t field_len[NFIELDS] = {a->title_len, a->text_len};
+	uint32_t ncp[NFIELDS] = {0, 0};
+	struct field_view views[NFIELDS] = {{0}};
+	const char *lang = a->lang[0] ? a->lang : NULL;
+
+	/* The text first: language detection reads it. */
+	for (int k = 0; k < NFIELDS; k++) {
+		int f = k == 0 ? FIELD_TEXT : FIELD_TITLE;
+		if (!field_text[f])
+			continue;
+		struct field_state *fs = &s->f[f];
+		if (normalize(&fs->nt, field_text[f], field_len[f]) < 0 ||
+		    tokenize(&fs->nt, &fs->tk) < 0) {
+			snprintf(err, errlen, "%s too large to process",
+			    f == FIELD_TEXT ? "text" : "title");
+			return -1;
+		}
+		if (!lang)
+			lang = langid(&fs->nt, &fs->tk);
+		ncp[f] = fs->nt.ncp;
+		views[f] = (struct field_view){&fs->nt, &fs->tk};
+		memset(s->fired, 0, s->fired_words * sizeof *s->fired);
+		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
+		    s->fired);
+		run_rules(e, s, f, lang, &limits);
+	}
+	resolve(&s->m, ncp, o->nested, &s->res);
+	propagate(&s->m, views, &s->arena);
+
+	buf_adds(out, "{\"schema\":\"nerd.annotation/1\",");
+	jsonw_key(out, "seq");
+	jsonw_u64(out, o->seq);
+	buf_addc(out, ',');
+	jsonw_key(out, "id");
+	jsonw_cstr(out, a->id);
+	buf_addc(out, ',');
+	jsonw_key(out, "lang");
+	jsonw_cstr(out, lang);
+	if (a->meta_json) {
+		buf_addc(out, ',');
+		jsonw_key(out, "meta");
+		buf_adds(out, a->meta_json);
+	}
+	buf_adds(out, ",\"entities\":[");
+	for (size_t i = 0; i < s->m.n; i++) {
+		if (i)
+			buf_addc(out, ',');
+		write_entity(out, s, &s->m.v[i]);
+	}
+	buf_adds(out, "],\"stats\":{");
+	uint64_t elapsed = now_us() - t0;
+	if (o->timing) {
+		jsonw_key(out, "elapsed_us");
+		jsonw_u64(out, elapsed);
+		buf_addc(out, ',');
+	}
+	jsonw_key(out, "worker");
+	jsonw_u64(out, (uint64_t)o->worker);
+	buf_addc(out, ',');
+	jsonw_key(out, "ruleset");
+	jsonw_cstr(out, engine_ruleset(e));
+	if (limits) {
+		buf_addc(out, ',');
+		jsonw_key(out, "rule_limits");
+		jsonw_u64(out, limits);
+	}
+	buf_adds(out, "}}");
+	if (st) {
+		st->entities = (unsigned)s->m.n;
+		st->rule_limits = limits;
+		st->elapsed_us = elapsed;
+	}
+	return 0;
+}
+
+struct example_ctx {
+	const struct normtext *t;
+	int view;
+	char found[8][256];
+	int n;
+};
+
+static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
+{
+	(void)rule;
+	struct example_ctx *c = vctx;
+	const struct normtext *t = c->t;
+	uint32_t s0, s1;
+	if (c->view == VIEW_NORMALIZED) {
+		uint32_t nb = normtext_ncp_at_byte(t, b), ne = normtext_ncp_at_byte(t, e);
+		if (ne <= nb)
+			return;
+		s0 = t->n_orig[nb];
+		s1 = t->n_orig[ne - 1] + 1;
+	} else {
+		s0 = normtext_cp_at_byte(t, b);
+		s1 = normtext_cp_at_byte(t, e);
+	}
+	while (s0 < s1 && !tokenize_is_word(orig_cp(t, s0)))
+		s0++;
+	while (s1 > s0 && !tokenize_is_word(orig_cp(t, s1 - 1)))
+		s1--;
+	if (s1 <= s0 || c->n >= 8)
+		return;
+	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
+	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);
+}
+
+int engine_check_examples(const struct engine *e, struct diag *d)
+{
+	struct rule_scratch *rs = rule_scratch_new(e->rules);
+	struct normtext t = {0};
+	int run = 0;
+	for (size_t r = 0; r < e->ndefs; r++) {
+		const struct rule_def *def = &e->defs[r];
+		for (int k = 0; k < def->nex; k++) {
+			const struct rule_example *ex = &def->ex[k];
+			normalize(&t, ex->text, strlen(ex->text));
+			struct example_ctx c = {.t = &t, .view = def->view};
+			const char *subj = def->view == VIEW_NORMALIZED ? t.norm.data : t.orig;
+			size_t n = def->view == VIEW_NORMALIZED ? t.norm.len : t.orig_len;
+			int rc = ruleset_run(e->rules, rs, r, subj, n, on_example_hit, &c);
+			run++;
+			int ok = rc >= 0 && c.n == ex->nexpect;
+			for (int i = 0; ok && i < c.n; i++)
+				ok = !strcmp(c.found[i], ex->expect[i]);
+			if (ok)
+				continue;
+			char got[600] = "";
+			for (int i = 0; i < c.n; i++) {
+				size_t l = strlen(got);
+				snprintf(got + l, sizeof got - l, "%s'%s'", i ? ", " : "", c.found[i]);
+			}
+			if (rc < 0)
+				diag_error(d, def->file, ex->line, "rule %s: hit a match limit", def->name);
+			else if (ex->nexpect == 0)
+				diag_error(d, def->file, ex->line,
+				    "rule %s: nomatch example matched: %s", def->name, got);
+			else
+				diag_error(d, def->file, ex->line,
+				    "rule %s: expected '%s'%s, found %s", def->name,
+				    ex->expect[0], ex->nexpect > 1 ? " and more" : "",
+				    c.n ? got : "nothing");
+		}
+	}
+	normtext_free(&t);
+	rule_scratch_destroy(&rs);
+	return run;
+}

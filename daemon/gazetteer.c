@@ -1,0 +1,166 @@
+/*
+ * gazetteer.c - longest-match lookup of gazetteer entries over tokens.
+ */
+#include <string.h>
+
+#include "gazetteer.h"
+
+/* Arabic letters as UTF-8 (two bytes each) */
+#define AR_WAW "\xd9\x88"
+#define AR_FA "\xd9\x81"
+#define AR_BA "\xd8\xa8"
+#define AR_LAM "\xd9\x84"
+#define AR_KAF "\xd9\x83"
+#define AR_ALEF "\xd8\xa7"
+
+static int starts(const char *s, size_t n, const char *p)
+{
+	return n >= 2 && s[0] == p[0] && s[1] == p[1];
+}
+
+static int add(const struct image *img, const char *s, size_t n, uint32_t skip,
+    struct reading *out, int k)
+{
+	if (n < 4) /* keep at least two Arabic letters */
+		return k;
+	uint32_t trig;
+	uint32_t id = image_token(img, s, n, &trig);
+	if (id)
+		out[k++] = (struct reading){id, trig, skip};
+	return k;
+}
+
+int gazetteer_readings(const struct image *img, const struct normtext *t,
+    const struct token *tok, struct reading out[6])
+{
+	const char *s = t->norm.data + tok->b;
+	size_t n = tok->e - tok->b;
+	int k = 0;
+	uint32_t trig;
+	uint32_t id = image_token(img, s, n, &trig);
+	if (id)
+		out[k++] = (struct reading){id, trig, 0};
+	if (!(tok->flags & TOK_ARABIC) || n < 6)
+		return k;
+	for (int conj = 0; conj <= 1; conj++) {
+		const char *r = s;
+		size_t rn = n;
+		uint32_t skip = 0;
+		if (conj) {
+			if (!starts(s, n, AR_WAW) && !starts(s, n, AR_FA))
+				break;
+			r += 2;
+			rn -= 2;
+			skip = 1;
+			k = add(img, r, rn, skip, out, k);
+		}
+		if (starts(r, rn, AR_BA) || starts(r, rn, AR_KAF))
+			k = add(img, r + 2, rn - 2, skip + 1, out, k);
+		else if (starts(r, rn, AR_LAM)) {
+			if (rn > 4 && starts(r + 2, rn - 2, AR_LAM)) {
+				/* لل: ل + ال with the alef dropped; read ال + rest,
+				 * the span starting at the second lam */
+				char tmp[256];
+				if (rn - 2 <= sizeof tmp - 2) {
+					memcpy(tmp, AR_ALEF, 2);
+					memcpy(tmp + 2, r + 2, rn - 2);
+					k = add(img, tmp, rn, skip + 1, out, k);
+				}
+			} else
+				k = add(img, r + 2, rn - 2, skip + 1, out, k);
+		}
+	}
+	return k;
+}
+
+/* Does entry e accept tokens v[0 .. e->ntok) as they appear in the text? */
+static int accepts(const struct image_entry *e, const struct token *v)
+{
+	for (uint32_t i = 0; i < e->ntok; i++) {
+		uint32_t f = v[i].flags;
+		switch ((e->shape >> (2 * i)) & 3) {
+		case SHAPE_CAP:
+			if (!(f & TOK_CAP))
+				return 0;
+			break;
+		case SHAPE_ALLCAPS:
+			if (!(f & TOK_ALLCAPS))
+				return 0;
+			break;
+		case SHAPE_LOWER:
+			if (f & TOK_CAP)
+				return 0;
+			break;
+		}
+		if (i && (f & TOK_HARD) && !(e->hardgap & (1u << i)))
+			return 0;
+	}
+	return 1;
+}
+
+void gazetteer_match(const struct image *img, const struct normtext *t,
+    const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
+    uint64_t *fired)
+{
+	for (size_t i = 0; i < tk->n; i++) {
+		struct reading rd[6];
+		int nr = gazetteer_readings(img, t, &tk->v[i], rd);
+		for (int r = 0; r < nr && fired; r++) {
+			if (!rd[r].trig)
+				continue;
+			const uint32_t *l = img->triggers + rd[r].trig;
+			for (uint32_t q = 1; q <= l[0]; q++)
+				fired[l[q] >> 6] |= 1ULL << (l[q] & 63);
+		}
+		for (int r = 0; r < nr; r++) {
+			/* Walk the trie from this reading; remember the deepest
+			 * state with an accepting entry. */
+			uint32_t state = image_child(img, 0, rd[r].tok);
+			size_t best_end = 0;
+			uint32_t best_state = 0;
+			for (size_t j = i; state; ) {
+				const struct image_state *st = &img->states[state];
+				for (uint32_t q = 0; q < st->count; q++)
+					if (accepts(&img->entries[st->first + q], &tk->v[i])) {
+						best_end = j + 1;
+						best_state = state;
+						break;
+					}
+				if (++j >= tk->n || j - i >= IMAGE_MAX_TOKENS)
+					break;
+				uint32_t trig;
+				uint32_t id = image_token(img, t->norm.data + tk->v[j].b,
+				    tk->v[j].e - tk->v[j].b, &trig);
+				state = id ? image_child(img, state, id) : 0;
+			}
+			if (!best_state)
+				continue;
+			const struct image_state *st = &img->states[best_state];
+			uint32_t nb = tk->v[i].nb + rd[r].skip;
+			uint32_t ne = tk->v[best_end - 1].ne;
+			for (uint32_t q = 0; q < st->count; q++) {
+				const struct image_entry *e = &img->entries[st->first + q];
+				if (!accepts(e, &tk->v[i]))
+					continue;
+				struct mention *x = mentions_add(m);
+				x->start = t->n_orig[nb];
+				x->end = t->n_orig[ne - 1] + 1;
+				x->tok0 = (uint32_t)i;
+				x->tok1 = (uint32_t)best_end;
+				x->type = e->type;
+				x->prio = e->prio;
+				x->kind = SRC_GAZETTEER;
+				x->field = (uint8_t)field;
+				const char *id = image_str(img, e->id);
+				const char *cn = image_str(img, e->canonical);
+				const char *sr = image_str(img, e->source);
+				x->id = arena_add(arena, id, strlen(id));
+				x->canonical = arena_add(arena, cn, strlen(cn));
+				x->source = arena_add(arena, sr, strlen(sr));
+			}
+			/* A reading as written that matched wins over its
+			 * proclitic-stripped readings. */
+			break;
+		}
+	}
+}

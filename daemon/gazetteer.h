@@ -1,0 +1,42 @@
+/*
+ * gazetteer.h - find gazetteer entries in a field's tokens.
+ *
+ * For each token, longest match first: the token (and, for an Arabic
+ * token, its forms without proclitics) starts a walk down the image's
+ * token trie; the deepest state whose entries accept the tokens'
+ * capitalisation and gaps gives the mention. The same token lookups feed
+ * the rules' prefilter: a token that is a rule's trigger marks the rule.
+ */
+#ifndef NERD_GAZETTEER_H
+#define NERD_GAZETTEER_H
+
+#include <stdint.h>
+
+#include "image.h"
+#include "mention.h"
+#include "normalize.h"
+#include "tokenize.h"
+
+/* One way to read a token: its id after stripping `skip` code points of
+ * proclitics (0 for the token as written). */
+struct reading {
+	uint32_t tok, trig, skip;
+};
+
+/*
+ * Readings of token k of t: as written and without Arabic proclitics
+ * (و ف, then ب ل ك, with ل + ال written لل read as ال). At most 6; returns
+ * the count (readings of unknown words are left out).
+ */
+int gazetteer_readings(const struct image *img, const struct normtext *t,
+    const struct token *k, struct reading out[6]);
+
+/*
+ * Append the field's gazetteer mentions to m (strings into arena), and set
+ * bit r of fired for every rule r triggered by a token.
+ */
+void gazetteer_match(const struct image *img, const struct normtext *t,
+    const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
+    uint64_t *fired);
+
+#endif

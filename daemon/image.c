@@ -1,0 +1,234 @@
+/*
+ * image.c - map, verify and read the compiled image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "image.h"
+
+static const char *type_names[T_NTYPES] = {
+	"PERSON", "AGENCY", "COUNTRY", "ORGANIZATION", "LOCATION", "NORP",
+};
+
+const char *ent_type_name(int t)
+{
+	return t >= 0 && t < T_NTYPES ? type_names[t] : "?";
+}
+
+int ent_type_parse(const char *s)
+{
+	for (int t = 0; t < T_NTYPES; t++)
+		if (!strcmp(s, type_names[t]))
+			return t;
+	return -1;
+}
+
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -1;                          \
+	} while (0)
+
+static int section(const struct image_header *h, uint64_t off, uint64_t n,
+    size_t elem)
+{
+	if (off % 8 || off < h->header_size || off > h->file_size)
+		return -1;
+	if (elem && n > (h->file_size - off) / elem)
+		return -1;
+	return 0;
+}
+
+/* Check every index the matcher will follow, so that a corrupt or hostile
+ * image can be refused here rather than read out of bounds later. */
+static int verify(struct image *img, char *err, size_t errlen)
+{
+	const struct image_header *h = img->h;
+	if (img->size < sizeof *h)
+		FAIL("truncated (%zu bytes, header needs %zu)", img->size,
+		    sizeof *h);
+	if (memcmp(h->magic, IMAGE_MAGIC, 8))
+		FAIL("not a nerd image (bad magic)");
+	if (h->version != IMAGE_VERSION)
+		FAIL("image format version %u, this nerd reads version %u: "
+		     "recompile with `nerd compile`", h->version, IMAGE_VERSION);
+	if (h->header_size != sizeof *h)
+		FAIL("bad header size %u", h->header_size);
+	if (h->file_size != img->size)
+		FAIL("truncated or extended (%zu bytes, header says %llu)",
+		    img->size, (unsigned long long)h->file_size);
+	uint64_t sum = hash_checksum(img->base + h->header_size,
+	    img->size - h->header_size);
+	if (sum != h->checksum)
+		FAIL("checksum mismatch: the image is corrupted");
+	if (!h->tok_slots || (h->tok_slots & (h->tok_slots - 1)) ||
+	    !h->trans_slots || (h->trans_slots & (h->trans_slots - 1)))
+		FAIL("bad table sizes");
+	if (section(h, h->off_tokens, h->tok_slots, sizeof *img->tokens) ||
+	    section(h, h->off_trans, h->trans_slots, sizeof *img->trans) ||
+	    section(h, h->off_states, h->nstates, sizeof *img->states) ||
+	    section(h, h->off_entries, h->nentries, sizeof *img->entries) ||
+	    section(h, h->off_texts, h->ntexts, sizeof *img->texts) ||
+	    section(h, h->off_triggers, h->ntriggers, 4) ||
+	    section(h, h->off_strings, h->len_strings, 1))
+		FAIL("a section lies outside the file");
+	if (h->nstates < 1 || h->len_strings < 1)
+		FAIL("empty tables");
+	const unsigned char *b = img->base;
+	img->tokens = (const void *)(b + h->off_tokens);
+	img->trans = (const void *)(b + h->off_trans);
+	img->states = (const void *)(b + h->off_states);
+	img->entries = (const void *)(b + h->off_entries);
+	img->texts = (const void *)(b + h->off_texts);
+	img->triggers = (const void *)(b + h->off_triggers);
+	img->strings = (const char *)(b + h->off_strings);
+	uint64_t ls = h->len_strings;
+	if (img->strings[ls - 1] != '\0')
+		FAIL("string section not terminated");
+#define STR_OK(o) ((o) < ls)
+	for (uint32_t i = 0; i < h->tok_slots; i++) {
+		const struct image_token *t = &img->tokens[i];
+		if (!t->hash)
+			continue;
+		if ((uint64_t)t->str + t->len > ls || !t->id ||
+		    t->id > h->ntokens || t->triggers >= h->ntriggers + !h->ntriggers)
+			FAIL("token slot %u out of range", i);
+		if (t->triggers && (uint64_t)t->triggers + 1 +
+			img->triggers[t->triggers] > h->ntriggers)
+			FAIL("trigger list %u out of range", i);
+	}
+	uint32_t used = 0;
+	for (uint32_t i = 0; i < h->tok_slots; i++)
+		used += img->tokens[i].hash != 0;
+	if (used >= h->tok_slots)
+		FAIL("token table full");
+	used = 0;
+	for (uint32_t i = 0; i < h->trans_slots; i++)
+		used += img->trans[i].key != 0;
+	if (used >= h->trans_slots)
+		FAIL("trie table full");
+	for (uint32_t i = 0; i < h->trans_slots; i++)
+		if (img->trans[i].key && (img->trans[i].child == 0 ||
+					     img->trans[i].child >= h->nstates))
+			FAIL("trie edge %u out of range", i);
+	for (uint32_t i = 0; i < h->nstates; i++)
+		if ((uint64_t)img->states[i].first + img->states[i].count >
+		    h->nentries)
+			FAIL("state %u out of range", i);
+	for (uint32_t i = 0; i < h->nentries; i++) {
+		const struct image_entry *e = &img->entries[i];
+		if (e->type >= T_NTYPES || !STR_OK(e->id) ||
+		    !STR_OK(e->canonical) || !STR_OK(e->source) ||
+		    e->ntok < 1 || e->ntok > IMAGE_MAX_TOKENS)
+			FAIL("entry %u out of range", i);
+	}
+	for (uint32_t i = 0; i < h->ntexts; i++) {
+		const struct image_text *t = &img->texts[i];
+		if (!STR_OK(t->name) || (uint64_t)t->data + t->len >= ls ||
+		    img->strings[t->data + t->len] != '\0')
+			FAIL("text %u out of range", i);
+	}
+	if (memchr(h->ruleset, '\0', sizeof h->ruleset) == NULL)
+		FAIL("bad ruleset name");
+#undef STR_OK
+	return 0;
+}
+
+int image_from_memory(struct image *img, unsigned char *base, size_t size,
+    char *err, size_t errlen)
+{
+	memset(img, 0, sizeof *img);
+	img->base = base;
+	img->size = size;
+	img->h = (const void *)base;
+	if (verify(img, err, errlen) < 0) {
+		free(base);
+		memset(img, 0, sizeof *img);
+		return -1;
+	}
+	return 0;
+}
+
+int image_load(struct image *img, const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	memset(img, 0, sizeof *img);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAIL("%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct image_header)) {
+		close(fd);
+		FAIL("%s: truncated (%lld bytes)", path, (long long)st.st_size);
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		FAIL("%s: mmap: %s", path, strerror(errno));
+	img->base = p;
+	img->size = (size_t)st.st_size;
+	img->mapped = 1;
+	img->h = p;
+	if (verify(img, why, sizeof why) < 0) {
+		munmap(p, img->size);
+		memset(img, 0, sizeof *img);
+		FAIL("%s: %s", path, why);
+	}
+	return 0;
+}
+
+void image_close(struct image *img)
+{
+	if (!img->base)
+		return;
+	if (img->mapped)
+		munmap((void *)img->base, img->size);
+	else
+		free((void *)img->base);
+	memset(img, 0, sizeof *img);
+}
+
+uint32_t image_token(const struct image *img, const char *s, size_t n,
+    uint32_t *trig)
+{
+	uint64_t h = hash_bytes(s, n);
+	uint32_t mask = img->h->tok_slots - 1;
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		const struct image_token *t = &img->tokens[i];
+		if (!t->hash)
+			return 0;
+		if (t->hash == h && t->len == n &&
+		    !memcmp(img->strings + t->str, s, n)) {
+			*trig = t->triggers;
+			return t->id;
+		}
+	}
+}
+
+static inline uint32_t mix32(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok)
+{
+	uint64_t key = ((uint64_t)state << 32) | tok;
+	uint32_t mask = img->h->trans_slots - 1;
+	for (uint32_t i = mix32(key) & mask;; i = (i + 1) & mask) {
+		const struct image_trans *t = &img->trans[i];
+		if (t->key == key)
+			return t->child;
+		if (!t->key)
+			return 0;
+	}
+}

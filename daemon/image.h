@@ -1,0 +1,120 @@
+/*
+ * image.h - the compiled gazetteer image: its format, loading and lookups.
+ *
+ * One file holds everything an engine needs: the token dictionary, the
+ * token trie of every gazetteer entry, the entries, their strings, and the
+ * rule files and word classes as text (rules are JIT-compiled at load; PCRE2
+ * cannot store JIT code). The file is mapped read-only, so every worker
+ * forked after loading shares one copy, and loading does no parsing.
+ *
+ * Layout: a fixed header, then sections at 8-byte aligned offsets. The
+ * header carries a format version and a checksum of everything after it;
+ * image_load() refuses a foreign, stale, truncated or corrupted file, and
+ * checks every index in the tables, so that the matcher may trust them.
+ */
+#ifndef NERD_IMAGE_H
+#define NERD_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMAGE_MAGIC "NERDIMG\0"
+#define IMAGE_VERSION 1
+#define IMAGE_MAX_TOKENS 16   /* tokens per gazetteer entry */
+
+enum ent_type {
+	T_PERSON, T_AGENCY, T_COUNTRY, T_ORGANIZATION, T_LOCATION, T_NORP,
+	T_NTYPES
+};
+const char *ent_type_name(int t);
+int ent_type_parse(const char *s); /* -1 if unknown */
+
+/* Capitalisation a gazetteer entry asks of each of its tokens. */
+enum { SHAPE_ANY = 0, SHAPE_CAP = 1, SHAPE_ALLCAPS = 2, SHAPE_LOWER = 3 };
+
+struct image_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t file_size;
+	uint64_t checksum;     /* hash_checksum of bytes [header_size, size) */
+	uint32_t tok_slots;    /* power of two */
+	uint32_t ntokens;
+	uint32_t trans_slots;  /* power of two */
+	uint32_t nstates;
+	uint32_t nentries;
+	uint32_t ntexts;
+	uint32_t ntriggers;    /* uint32 words in the trigger section */
+	uint32_t pad;
+	uint64_t off_tokens, off_trans, off_states, off_entries, off_texts;
+	uint64_t off_triggers, off_strings, len_strings;
+	char ruleset[24];      /* hex digest naming the content */
+};
+
+struct image_token {       /* token dictionary slot; hash 0 = empty */
+	uint64_t hash;
+	uint32_t str, len;     /* bytes in the string section */
+	uint32_t id;           /* 1..ntokens */
+	uint32_t triggers;     /* offset in the trigger section, 0: none */
+};
+
+struct image_trans {       /* trie edge slot; key 0 = empty */
+	uint64_t key;          /* state << 32 | token id */
+	uint32_t child;
+	uint32_t pad;
+};
+
+struct image_state {       /* the entries whose surface ends here */
+	uint32_t first, count;
+};
+
+struct image_entry {
+	uint8_t type, prio, lang, ntok;
+	uint32_t id, canonical, source; /* string offsets */
+	uint32_t shape;        /* SHAPE_* per token, 2 bits each */
+	uint32_t hardgap;      /* bit i: the surface has punctuation before token i */
+};
+
+enum { TEXT_RULES = 1, TEXT_CLASS = 2 };
+struct image_text {        /* a rule file or a word class, as text */
+	uint32_t kind, name, data, len;
+};
+
+struct image {
+	const unsigned char *base;
+	size_t size;
+	int mapped;            /* 1: munmap on close; 0: free */
+	const struct image_header *h;
+	const struct image_token *tokens;
+	const struct image_trans *trans;
+	const struct image_state *states;
+	const struct image_entry *entries;
+	const struct image_text *texts;
+	const uint32_t *triggers;
+	const char *strings;
+};
+
+/*
+ * Map and verify the image at path. Returns 0, or -1 with err saying why
+ * ("nerd.img: truncated (1024 of 4096 bytes)"). img owns the mapping.
+ */
+int image_load(struct image *img, const char *path, char *err, size_t errlen);
+/* Verify an image held in memory; takes ownership of base (malloc'd). */
+int image_from_memory(struct image *img, unsigned char *base, size_t size,
+    char *err, size_t errlen);
+void image_close(struct image *img);
+
+static inline const char *image_str(const struct image *img, uint32_t off)
+{
+	return img->strings + off;
+}
+
+/* Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
+ * list offset (0: none). */
+uint32_t image_token(const struct image *img, const char *s, size_t n,
+    uint32_t *trig);
+
+/* Child of state by token id, or 0 (the root is never a child). */
+uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * normalize.c - fold a field into its matching form, keeping the offset map.
+ *
+ * Every code point of the Basic Multilingual Plane is folded once, at
+ * start-up, into a table (utf8proc gives case folding and accent removal;
+ * the Arabic and punctuation folds are ours), so that the per-article work
+ * is one table lookup per code point.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "normalize.h"
+#include "utf8.h"
+
+struct fold {
+	uint16_t c[3];
+	uint8_t n;       /* 0: removed; 1..3: replacement length */
+	uint8_t same;    /* 1: the code point maps to itself */
+};
+
+static struct fold *folds; /* [0x10000], built once, read-only after */
+
+/* The folds that are ours rather than Unicode's; -1 means "remove". */
+static int32_t own_fold(uint32_t cp)
+{
+	switch (cp) {
+	/* Arabic: hamza-carrying alef forms and the wasla alef to bare alef */
+	case 0x0622: case 0x0623: case 0x0625: case 0x0671:
+	case 0x0672: case 0x0673:
+		return 0x0627;
+	case 0x0649: return 0x064A; /* alef maksura to ya */
+	case 0x0629: return 0x0647; /* ta marbuta to ha */
+	case 0x0640: return -1;     /* tatweel */
+	/* Persian and Urdu letter forms */
+	case 0x06A9: case 0x06AA: case 0x06AF: return 0x0643; /* keheh, gaf */
+	case 0x06CC: case 0x06D2: case 0x06D3: case 0x06CD: return 0x064A;
+	case 0x06D5: case 0x06BE: case 0x06C0: case 0x06C1: return 0x0647;
+	case 0x067E: return 0x0628; /* peh */
+	case 0x0686: return 0x062C; /* tcheh */
+	case 0x0698: return 0x0632; /* jeh */
+	case 0x06A4: case 0x06A5: return 0x0641; /* veh (Maghreb v) */
+	case 0x06A8: case 0x06A7: return 0x0642; /* Maghreb qaf and gaf */
+	/* punctuation that news sets typographically */
+	case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032:
+	case 0x02BC: case 0x00B4: case 0x0060:
+		return '\'';
+	case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x00AB:
+	case 0x00BB: case 0x2033: case 0x2039: case 0x203A:
+		return '"';
+	case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
+	case 0x2015: case 0x2212: case 0xFE58: case 0xFE63: case 0xFF0D:
+		return '-';
+	case 0x00A0: case 0x2007: case 0x202F: case 0x2000: case 0x2001:
+	case 0x2002: case 0x2003: case 0x2004: case 0x2005: case 0x2006:
+	case 0x2008: case 0x2009: case 0x200A: case 0x3000:
+		return ' ';
+	case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+	case 0x200E: case 0x200F: case 0x061C: case 0x00AD:
+		return -1;
+	/* ligatures that case folding keeps */
+	case 0x0153: return 0x10000 | 'o';   /* œ: marked, see below */
+	case 0x00E6: return 0x10000 | 'a';   /* æ */
+	}
+	if (cp >= 0x064B && cp <= 0x065F) return -1; /* harakat */
+	if (cp == 0x0670) return -1;                  /* superscript alef */
+	if (cp >= 0x0610 && cp <= 0x061A) return -1;  /* Quranic marks */
+	if (cp >= 0x06D6 && cp <= 0x06ED) return -1;
+	if (cp >= 0x202A && cp <= 0x202E) return -1;  /* bidi embeddings */
+	if (cp >= 0x2066 && cp <= 0x2069) return -1;  /* bidi isolates */
+	if (cp >= 0x0660 && cp <= 0x0669) return '0' + (int32_t)(cp - 0x0660);
+	if (cp >= 0x06F0 && cp <= 0x06F9) return '0' + (int32_t)(cp - 0x06F0);
+	return 0;
+}
+
+static void fold_one(uint32_t cp, struct fold *f)
+{
+	int32_t own = own_fold(cp);
+	f->same = 0;
+	if (own == -1) {
+		f->n = 0;
+		return;
+	}
+	if (own & 0x10000) { /* two-letter ligature: œ -> oe, æ -> ae */
+		f->c[0] = (uint16_t)(own & 0xFFFF);
+		f->c[1] = 'e';
+		f->n = 2;
+		return;
+	}
+	if (own > 0) {
+		f->c[0] = (uint16_t)own;
+		f->n = 1;
+		return;
+	}
+	if (cp >= 0xD800 && cp <= 0xDFFF) { /* never in valid UTF-8 */
+		f->c[0] = (uint16_t)cp;
+		f->n = 1;
+		f->same = 1;
+		return;
+	}
+	/* Arabic letters that we do not fold stay as they are: utf8proc's
+	 * decomposition would split hamza carriers we keep (ؤ ئ). */
+	if (cp >= 0x0600 && cp <= 0x06FF) {
+		f->c[0] = (uint16_t)cp;
+		f->n = 1;
+		f->same = 1;
+		return;
+	}
+	utf8proc_int32_t out[8];
+	utf8proc_ssize_t k = utf8proc_decompose_char((utf8proc_int32_t)cp, out,
+	    8, UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
+		UTF8PROC_COMPAT, NULL);
+	if (k < 0 || k > 3) {
+		f->c[0] = (uint16_t)cp;
+		f->n = 1;
+		f->same = 1;
+		return;
+	}
+	/* A compatibility form may decompose to something we fold too
+	 * (a presentation-form alef with hamza, a fullwidth dash). */
+	int n = 0;
+	for (utf8proc_ssize_t i = 0; i < k && n < 3; i++) {
+		uint32_t c = (uint32_t)out[i];
+		if (c > 0xFFFF)
+			c = cp;
+		int32_t o2 = own_fold(c);
+		if (o2 == -1)
+			continue;
+		f->c[n++] = (uint16_t)(o2 > 0 && !(o2 & 0x10000) ? (uint32_t)o2 : c);
+	}
+	f->n = (uint8_t)n;
+	f->same = (n == 1 && f->c[0] == cp);
+}
+
+void normalize_init(void)
+{
+	if (folds)
+		return;
+	struct fold *t = calloc(0x10000, sizeof *t);
+	if (!t)
+		abort();
+	for (uint32_t cp = 0; cp < 0x10000; cp++) {
+		if (cp < 0x80) {
+			t[cp].c[0] = (uint16_t)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+			t[cp].n = 1;
+			t[cp].same = !(cp >= 'A' && cp <= 'Z');
+			continue;
+		}
+		fold_one(cp, &t[cp]);
+	}
+	folds = t;
+}
+
+int normalize_cp(uint32_t cp, uint32_t out[3])
+{
+	normalize_init();
+	if (cp > 0xFFFF) {
+		out[0] = cp;
+		return 1;
+	}
+	const struct fold *f = &folds[cp];
+	for (int i = 0; i < f->n; i++)
+		out[i] = f->c[i];
+	return f->n;
+}
+
+static int grow(uint32_t **p, size_t *cap, size_t need, int arrays,
+    uint32_t **q)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 1024;
+	while (c < need)
+		c *= 2;
+	uint32_t *a = realloc(*p, c * sizeof **p);
+	if (!a)
+		return -1;
+	*p = a;
+	if (arrays == 2) {
+		uint32_t *b = realloc(*q, c * sizeof **q);
+		if (!b)
+			return -1;
+		*q = b;
+	}
+	*cap = c;
+	return 0;
+}
+
+int normalize(struct normtext *t, const char *s, size_t n)
+{
+	normalize_init();
+	if (n >= UINT32_MAX / 4)
+		return -1;
+	t->orig = s;
+	t->orig_len = n;
+	/* Upper bounds: one cp per byte; a cp folds to at most 3. */
+	size_t capo = t->cap_cp, capn = t->cap_n;
+	if (grow(&t->cp_byte, &capo, n + 1, 2, &t->cp_u16) < 0)
+		return -1;
+	t->cap_cp = capo;
+	if (grow(&t->n_byte, &capn, 3 * n + 1, 2, &t->n_orig) < 0)
+		return -1;
+	t->cap_n = capn;
+	buf_reset(&t->norm);
+	buf_reserve(&t->norm, 3 * n + 8);
+
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = t->norm.data;
+	uint32_t ncp = 0, nn = 0, u16 = 0;
+	size_t i = 0, ob = 0;
+	while (i < n) {
+		t->cp_byte[ncp] = (uint32_t)i;
+		t->cp_u16[ncp] = u16;
+		if (p[i] < 0x80) { /* ASCII: the common case, no table */
+			unsigned char c = p[i];
+			t->n_byte[nn] = (uint32_t)ob;
+			t->n_orig[nn++] = ncp;
+			out[ob++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			i++;
+			u16++;
+			ncp++;
+			continue;
+		}
+		int len;
+		uint32_t cp = utf8_decode(p + i, &len);
+		if (cp > 0xFFFF) {
+			t->n_byte[nn] = (uint32_t)ob;
+			t->n_orig[nn++] = ncp;
+			memcpy(out + ob, p + i, (size_t)len);
+			ob += (size_t)len;
+			u16 += 2;
+		} else {
+			const struct fold *f = &folds[cp];
+			if (f->same) {
+				t->n_byte[nn] = (uint32_t)ob;
+				t->n_orig[nn++] = ncp;
+				memcpy(out + ob, p + i, (size_t)len);
+				ob += (size_t)len;
+			} else {
+				for (int k = 0; k < f->n; k++) {
+					t->n_byte[nn] = (uint32_t)ob;
+					t->n_orig[nn++] = ncp;
+					ob += (size_t)utf8_encode(f->c[k], out + ob);
+				}
+			}
+			u16++;
+		}
+		i += (size_t)len;
+		ncp++;
+	}
+	t->cp_byte[ncp] = (uint32_t)n;
+	t->cp_u16[ncp] = u16;
+	t->n_byte[nn] = (uint32_t)ob;
+	t->n_orig[nn] = ncp;
+	t->ncp = ncp;
+	t->nn = nn;
+	t->norm.len = ob;
+	out[ob] = '\0';
+	return 0;
+}
+
+void normalize_string(const char *s, size_t n, struct buf *out)
+{
+	struct normtext t = {0};
+	buf_reset(out);
+	if (normalize(&t, s, n) == 0)
+		buf_add(out, t.norm.data, t.norm.len);
+	buf_cstr(out);
+	normtext_free(&t);
+}
+
+static uint32_t search(const uint32_t *a, uint32_t n, size_t b)
+{
+	uint32_t lo = 0, hi = n; /* last index with a[i] <= b */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (a[mid] <= b)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b)
+{
+	if (b >= t->orig_len)
+		return t->ncp;
+	return search(t->cp_byte, t->ncp, b);
+}
+
+uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b)
+{
+	if (b >= t->norm.len)
+		return t->nn;
+	return search(t->n_byte, t->nn, b);
+}
+
+void normtext_free(struct normtext *t)
+{
+	free(t->cp_byte);
+	free(t->cp_u16);
+	free(t->n_byte);
+	free(t->n_orig);
+	buf_free(&t->norm);
+	memset(t, 0, sizeof *t);
+}

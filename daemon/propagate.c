@@ -1,0 +1,177 @@
+/*
+ * propagate.c - family names and abbreviations, article-wide.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "propagate.h"
+#include "resolve.h"
+
+/* Last words that are not family names: a propagated "الله" or "VI" would
+ * tag every mention of God or every sixth thing. Compared normalized. */
+static const char *not_family[] = {
+	"الله", "الدين", "الرحمن", "الرحيم", "السادس", "الخامس", "الرابع",
+	"الثالث", "الثاني", "الاول", "بن", "ابن", "jr", "sr", "ii", "iii",
+	"iv", "vi", "de", "la", "le", "van", "von", "al", "el", "bin", "ben",
+	"ibn", "abu", "abou", NULL,
+};
+
+#define AR_LAM "\xd9\x84"
+#define AR_AL "\xd8\xa7\xd9\x84"
+
+static int is_proclitics(const char *p, size_t n)
+{
+	/* [وف]?[بلك]? as UTF-8: each letter two bytes */
+	static const char *conj[] = {"\xd9\x88", "\xd9\x81"};
+	static const char *prep[] = {"\xd8\xa8", "\xd9\x84", "\xd9\x83"};
+	if (n == 0)
+		return 1;
+	size_t i = 0;
+	if (n >= 2 && (!memcmp(p, conj[0], 2) || !memcmp(p, conj[1], 2)))
+		i = 2;
+	if (i == n)
+		return 1;
+	if (n - i == 2)
+		for (int k = 0; k < 3; k++)
+			if (!memcmp(p + i, prep[k], 2))
+				return 1;
+	return 0;
+}
+
+/* Does token text w (normalized) name `name`, perhaps behind Arabic
+ * proclitics? Returns the number of code points to skip, or -1. */
+static int names(const char *w, size_t wn, const char *name, size_t n,
+    int arabic)
+{
+	if (wn == n && !memcmp(w, name, n))
+		return 0;
+	if (!arabic || wn <= n)
+		return -1;
+	if (!memcmp(w + wn - n, name, n) && is_proclitics(w, wn - n))
+		return (int)(wn - n) / 2;
+	/* لل + rest for ال + rest */
+	if (n > 4 && !memcmp(name, AR_AL, 4) && wn >= n) {
+		size_t rest = n - 4;
+		if (wn >= rest + 4 && !memcmp(w + wn - rest, name + 4, rest) &&
+		    !memcmp(w + wn - rest - 2, AR_LAM, 2) &&
+		    !memcmp(w + wn - rest - 4, AR_LAM, 2) &&
+		    is_proclitics(w, wn - rest - 4))
+			return (int)(wn - rest - 2) / 2;
+	}
+	return -1;
+}
+
+static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
+    const char *name, size_t n, const struct mention *from, uint32_t need)
+{
+	for (int fi = 0; fi < NFIELDS; fi++) {
+		if (!f[fi].t)
+			continue;
+		const struct normtext *t = f[fi].t;
+		const struct tokens *tk = f[fi].tk;
+		for (size_t i = 0; i < tk->n; i++) {
+			const struct token *k = &tk->v[i];
+			if ((k->flags & need) != need)
+				continue;
+			int skip = names(t->norm.data + k->b, k->e - k->b, name, n,
+			    k->flags & TOK_ARABIC);
+			if (skip < 0)
+				continue;
+			uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
+			uint32_t e = t->n_orig[k->ne - 1] + 1;
+			if (resolve_overlaps(m, fi, s, e))
+				continue;
+			struct mention *x = mentions_add(m);
+			/* from may have moved: mentions_add can realloc */
+			x->start = s;
+			x->end = e;
+			x->tok0 = (uint32_t)i;
+			x->tok1 = (uint32_t)i + 1;
+			x->field = (uint8_t)fi;
+			x->kind = SRC_PROPAGATION;
+			x->keep = 1;
+			x->type = from->type;
+			x->prio = from->prio;
+			x->id = from->id;
+			x->canonical = from->canonical;
+			x->source = from->source; /* replaced by the caller */
+		}
+	}
+}
+
+static int by_position(const void *pa, const void *pb)
+{
+	const struct mention *a = pa, *b = pb;
+	if (a->field != b->field)
+		return a->field - b->field;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->nested - b->nested;
+}
+
+void propagate(struct mentions *m, const struct field_view f[NFIELDS],
+    struct buf *arena)
+{
+	size_t n0 = m->n;
+	uint32_t src = arena_add(arena, "propagation", 11);
+	for (size_t i = 0; i < n0; i++) {
+		struct mention from = m->v[i];
+		if (from.nested || !f[from.field].t)
+			continue;
+		const struct normtext *t = f[from.field].t;
+		const struct tokens *tk = f[from.field].tk;
+		if (from.type == 0 /* PERSON */ && from.tok1 >= from.tok0 + 2 &&
+		    from.tok1 <= tk->n) {
+			const struct token *last = &tk->v[from.tok1 - 1];
+			const char *w = t->norm.data + last->b;
+			size_t wn = last->e - last->b;
+			if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
+				continue;
+			int stop = 0;
+			for (int k = 0; not_family[k]; k++)
+				if (strlen(not_family[k]) == wn && !memcmp(not_family[k], w, wn))
+					stop = 1;
+			/* "عبد X" is one given name, not given + family */
+			if (from.tok1 == from.tok0 + 2 &&
+			    !memcmp(t->norm.data + tk->v[from.tok0].b,
+				"\xd8\xb9\xd8\xa8\xd8\xaf", 6) &&
+			    tk->v[from.tok0].e - tk->v[from.tok0].b == 6)
+				stop = 1;
+			if (stop)
+				continue;
+			char name[256];
+			if (wn >= sizeof name)
+				continue;
+			memcpy(name, w, wn);
+			size_t before = m->n;
+			tag_all(m, f, name, wn, &from,
+			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP);
+			for (size_t k = before; k < m->n; k++)
+				m->v[k].source = src;
+		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
+			/* AGENCY or ORGANIZATION, then "(ABBR)" */
+			const struct token *a = &tk->v[from.tok1];
+			const struct token *p = &tk->v[from.tok1 - 1];
+			const char *gap = t->norm.data + p->e;
+			size_t gn = a->b - p->e;
+			if (!(a->flags & TOK_ALLCAPS) || !memchr(gap, '(', gn))
+				continue;
+			size_t after = a->e;
+			while (after < t->norm.len && t->norm.data[after] == ' ')
+				after++;
+			if (after >= t->norm.len || t->norm.data[after] != ')')
+				continue;
+			char name[64];
+			size_t wn = a->e - a->b;
+			if (wn >= sizeof name)
+				continue;
+			memcpy(name, t->norm.data + a->b, wn);
+			size_t before = m->n;
+			tag_all(m, f, name, wn, &from, TOK_ALLCAPS);
+			for (size_t k = before; k < m->n; k++)
+				m->v[k].source = src;
+		}
+	}
+	if (m->n > n0)
+		qsort(m->v, m->n, sizeof *m->v, by_position);
+}

@@ -1,0 +1,115 @@
+/*
+ * resolve.c - overlap resolution.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+
+static const struct mention *cmp_base;
+
+static int by_strength(const void *pa, const void *pb)
+{
+	const struct mention *a = &cmp_base[*(const size_t *)pa];
+	const struct mention *b = &cmp_base[*(const size_t *)pb];
+	if (a->field != b->field)
+		return a->field - b->field;
+	uint32_t la = a->end - a->start, lb = b->end - b->start;
+	if (la != lb)
+		return la > lb ? -1 : 1;
+	if (a->prio != b->prio)
+		return a->prio > b->prio ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind - b->kind;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	/* equal in every way: keep input order, so output is repeatable */
+	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+}
+
+static int by_position(const void *pa, const void *pb)
+{
+	const struct mention *a = pa, *b = pb;
+	if (a->field != b->field)
+		return a->field - b->field;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->end != b->end)
+		return a->end > b->end ? -1 : 1;
+	return a->nested - b->nested;
+}
+
+void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
+    struct resolve_scratch *rs)
+{
+	if (m->n == 0)
+		return;
+	if (rs->ocap < m->n) {
+		rs->ocap = m->n * 2;
+		rs->order = realloc(rs->order, rs->ocap * sizeof *rs->order);
+		if (!rs->order)
+			abort();
+	}
+	for (size_t i = 0; i < m->n; i++)
+		rs->order[i] = i;
+	cmp_base = m->v;
+	qsort(rs->order, m->n, sizeof *rs->order, by_strength);
+
+	for (int f = 0; f < NFIELDS; f++) {
+		size_t need = ncp[f] + 1;
+		if (rs->cap < need) {
+			rs->cap = need * 2;
+			rs->owner = realloc(rs->owner, rs->cap * sizeof *rs->owner);
+			if (!rs->owner)
+				abort();
+		}
+		for (size_t i = 0; i < need; i++)
+			rs->owner[i] = -1;
+		for (size_t k = 0; k < m->n; k++) {
+			struct mention *x = &m->v[rs->order[k]];
+			if (x->field != f)
+				continue;
+			int32_t first = rs->owner[x->start];
+			int free_all = 1, inside_one = first >= 0;
+			for (uint32_t c = x->start; c < x->end; c++) {
+				if (rs->owner[c] >= 0)
+					free_all = 0;
+				if (rs->owner[c] != first)
+					inside_one = 0;
+			}
+			if (free_all) {
+				x->keep = 1;
+				for (uint32_t c = x->start; c < x->end; c++)
+					rs->owner[c] = (int32_t)rs->order[k];
+			} else if (nested && inside_one &&
+			    m->v[first].nested == 0 &&
+			    !(m->v[first].start == x->start && m->v[first].end == x->end)) {
+				x->keep = 1;
+				x->nested = 1;
+			}
+		}
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].keep)
+			m->v[kept++] = m->v[i];
+	m->n = kept;
+	qsort(m->v, m->n, sizeof *m->v, by_position);
+}
+
+int resolve_overlaps(const struct mentions *m, int f, uint32_t s, uint32_t e)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mention *x = &m->v[i];
+		if (x->field == f && !x->nested && x->start < e && s < x->end)
+			return 1;
+	}
+	return 0;
+}
+
+void resolve_scratch_free(struct resolve_scratch *rs)
+{
+	free(rs->owner);
+	free(rs->order);
+	memset(rs, 0, sizeof *rs);
+}

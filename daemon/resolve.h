@@ -1,0 +1,31 @@
+/*
+ * resolve.h - pick one reading where candidate mentions overlap.
+ *
+ * Within one field: the longest span wins, then the higher priority, then
+ * the source (gazetteer before rule before propagation), then the earlier
+ * start. A loser that lies wholly inside one winner is kept as nested
+ * when nested is set; every other loser is dropped. Afterwards m holds the
+ * kept mentions of every field, ordered by field and start.
+ */
+#ifndef NERD_RESOLVE_H
+#define NERD_RESOLVE_H
+
+#include "mention.h"
+
+/* owner: scratch of at least max(end) int32 slots per field, reused. */
+struct resolve_scratch {
+	int32_t *owner;
+	size_t cap;
+	size_t *order;
+	size_t ocap;
+};
+
+void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
+    struct resolve_scratch *rs);
+
+/* True if [s, e) of field f overlaps a kept mention of m. */
+int resolve_overlaps(const struct mentions *m, int f, uint32_t s, uint32_t e);
+
+void resolve_scratch_free(struct resolve_scratch *rs);
+
+#endif

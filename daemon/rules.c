@@ -1,0 +1,535 @@
+/*
+ * rules.c - rule files: parse, expand classes, compile with JIT, match
+ * under limits.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "normalize.h"
+#include "rules.h"
+#include "utf8.h"
+
+/* Limits on every match, so that text built to make a pattern backtrack
+ * costs a bounded amount of work (see tests/test_rules.c). */
+#define RULE_MATCH_LIMIT 200000
+#define RULE_DEPTH_LIMIT 5000
+#define RULE_HEAP_LIMIT_KB 16384
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void def_free(struct rule_def *r)
+{
+	free(r->name);
+	free(r->trigger);
+	free(r->pattern);
+	for (int i = 0; i < r->nex; i++) {
+		free(r->ex[i].text);
+		for (int k = 0; k < r->ex[i].nexpect; k++)
+			free(r->ex[i].expect[k]);
+		free(r->ex[i].expect);
+	}
+	free(r->ex);
+}
+
+void rule_defs_free(struct rule_def *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		def_free(&defs[i]);
+	free(defs);
+}
+
+static int finish(struct rule_def *r, struct diag *d)
+{
+	int ok = 1;
+	if (r->type < 0) {
+		diag_error(d, r->file, r->line, "rule %s: no type", r->name);
+		ok = 0;
+	}
+	if (!r->pattern) {
+		diag_error(d, r->file, r->line, "rule %s: no pattern", r->name);
+		ok = 0;
+	}
+	if (!r->trigger) {
+		diag_error(d, r->file, r->line,
+		    "rule %s: no trigger (the prefilter needs one)", r->name);
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
+static int add_example(struct rule_def *r, const char *v, int nomatch, int line)
+{
+	struct rule_example *ex = realloc(r->ex, (size_t)(r->nex + 1) * sizeof *ex);
+	if (!ex)
+		abort();
+	r->ex = ex;
+	struct rule_example *e = &ex[r->nex++];
+	memset(e, 0, sizeof *e);
+	e->line = line;
+	const char *sep = nomatch ? NULL : strstr(v, " => ");
+	if (!nomatch && !sep)
+		return -1;
+	e->text = xstrndup(v, sep ? (size_t)(sep - v) : strlen(v));
+	while (sep) {
+		const char *a = sep + 4;
+		sep = strstr(a, " => ");
+		size_t n = sep ? (size_t)(sep - a) : strlen(a);
+		e->expect = realloc(e->expect, (size_t)(e->nexpect + 1) * sizeof(char *));
+		if (!e->expect)
+			abort();
+		e->expect[e->nexpect++] = xstrndup(a, n);
+	}
+	return 0;
+}
+
+int rules_parse(const char *file, const char *text, size_t len,
+    struct rule_def **defs, size_t *ndefs, struct diag *d)
+{
+	int errors = d->errors;
+	struct rule_def *cur = NULL;
+	const char *p = text, *end = text + len;
+	int line = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *l = p;
+		p = nl ? nl + 1 : end;
+		line++;
+		while (n && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+			n--;
+		if (n == 0) {
+			if (cur)
+				finish(cur, d); /* problems are reported to d */
+			cur = NULL;
+			continue;
+		}
+		if (l[0] == '#')
+			continue;
+		size_t k = 0;
+		while (k < n && l[k] != ' ' && l[k] != '\t')
+			k++;
+		char key[16];
+		if (k >= sizeof key) {
+			diag_error(d, file, line, "unknown key '%.*s'", (int)k, l);
+			continue;
+		}
+		memcpy(key, l, k);
+		key[k] = '\0';
+		size_t v0 = k;
+		while (v0 < n && (l[v0] == ' ' || l[v0] == '\t'))
+			v0++;
+		char *val = xstrndup(l + v0, n - v0);
+		if (!strcmp(key, "rule")) {
+			if (cur)
+				finish(cur, d);
+			struct rule_def *nd = realloc(*defs, (*ndefs + 1) * sizeof *nd);
+			if (!nd)
+				abort();
+			*defs = nd;
+			cur = &nd[(*ndefs)++];
+			memset(cur, 0, sizeof *cur);
+			cur->name = val;
+			cur->type = -1;
+			cur->prio = 40;
+			strcpy(cur->lang, "*");
+			cur->file = file;
+			cur->line = line;
+			for (size_t i = 0; i + 1 < *ndefs; i++)
+				if (!strcmp((*defs)[i].name, val))
+					diag_error(d, file, line,
+					    "rule %s: defined twice (first at %s:%d)",
+					    val, (*defs)[i].file, (*defs)[i].line);
+			continue;
+		}
+		if (!cur) {
+			diag_error(d, file, line, "'%s' outside a rule (start with `rule NAME`)", key);
+			free(val);
+			continue;
+		}
+		if (!strcmp(key, "type")) {
+			cur->type = ent_type_parse(val);
+			if (cur->type < 0)
+				diag_error(d, file, line, "unknown type '%s'", val);
+		} else if (!strcmp(key, "priority")) {
+			char *e;
+			long v = strtol(val, &e, 10);
+			if (*e || v < 0 || v > 255)
+				diag_error(d, file, line, "priority must be 0-255");
+			else
+				cur->prio = (int)v;
+		} else if (!strcmp(key, "lang")) {
+			if (strcmp(val, "ar") && strcmp(val, "fr") &&
+			    strcmp(val, "en") && strcmp(val, "*"))
+				diag_error(d, file, line, "unknown lang '%s'", val);
+			else
+				strcpy(cur->lang, val);
+		} else if (!strcmp(key, "view")) {
+			if (!strcmp(val, "normalized"))
+				cur->view = VIEW_NORMALIZED;
+			else if (!strcmp(val, "original"))
+				cur->view = VIEW_ORIGINAL;
+			else
+				diag_error(d, file, line, "view must be normalized or original");
+		} else if (!strcmp(key, "trigger")) {
+			free(cur->trigger);
+			cur->trigger = val;
+			val = NULL;
+		} else if (!strcmp(key, "pattern")) {
+			free(cur->pattern);
+			cur->pattern = val;
+			val = NULL;
+		} else if (!strcmp(key, "match") || !strcmp(key, "nomatch")) {
+			if (add_example(cur, val, key[0] == 'n', line) < 0)
+				diag_error(d, file, line, "match needs `TEXT => MENTION`");
+		} else
+			diag_error(d, file, line, "unknown key '%s'", key);
+		free(val);
+	}
+	if (cur)
+		finish(cur, d);
+	return d->errors > errors ? -1 : 0;
+}
+
+static const struct src_text *find_class(const struct src_text *c, size_t n,
+    const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(c[i].name) == len && !memcmp(c[i].name, name, len))
+			return &c[i];
+	return NULL;
+}
+
+/* The entries of a class, each normalized if norm is set. */
+static size_t class_entries(const struct src_text *c, int norm, char ***out)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	const char *p = c->data, *end = c->data + c->len;
+	struct buf b = {0};
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *l = p;
+		p = nl ? nl + 1 : end;
+		while (len && (l[len - 1] == '\r' || l[len - 1] == ' '))
+			len--;
+		while (len && *l == ' ')
+			l++, len--;
+		if (!len || l[0] == '#')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = realloc(v, cap * sizeof *v);
+			if (!v)
+				abort();
+		}
+		if (norm) {
+			normalize_string(l, len, &b);
+			v[n++] = xstrndup(b.data, b.len);
+		} else
+			v[n++] = xstrndup(l, len);
+	}
+	buf_free(&b);
+	*out = v;
+	return n;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int rule_triggers(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, char ***out, struct diag *d)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	struct buf b = {0};
+	const char *p = r->trigger;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		size_t len = (size_t)(p - w);
+		char **items = NULL;
+		size_t nitems = 0;
+		if (len > 4 && !strncmp(w, "{{", 2) && !strncmp(p - 2, "}}", 2)) {
+			const struct src_text *c = find_class(classes, nclasses,
+			    w + 2, len - 4);
+			if (!c) {
+				diag_error(d, r->file, r->line, "rule %s: unknown class '%.*s'",
+				    r->name, (int)len, w);
+				free_strv(v, n);
+				buf_free(&b);
+				return -1;
+			}
+			nitems = class_entries(c, 1, &items);
+		} else {
+			normalize_string(w, len, &b);
+			items = malloc(sizeof *items);
+			if (!items)
+				abort();
+			items[0] = xstrndup(b.data, b.len);
+			nitems = 1;
+		}
+		for (size_t i = 0; i < nitems; i++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = realloc(v, cap * sizeof *v);
+				if (!v)
+					abort();
+			}
+			v[n++] = items[i];
+		}
+		free(items);
+	}
+	buf_free(&b);
+	*out = v;
+	return (int)n;
+}
+
+static int by_length_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	if (la != lb)
+		return la < lb ? 1 : -1;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_escaped(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}", *s))
+			buf_addc(out, '\\');
+		if (*s == ' ')
+			buf_adds(out, "\\s+");
+		else
+			buf_addc(out, *s);
+	}
+}
+
+/* Normalize only the non-ASCII code points of a pattern: its ASCII is
+ * regex syntax (\S, \p{L}) that folding would break. */
+static void add_pattern_text(struct buf *out, const char *s, size_t n, int norm)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80 || !norm) {
+			buf_addc(out, (char)c);
+			i++;
+			continue;
+		}
+		int len;
+		uint32_t cp = utf8_decode((const unsigned char *)s + i, &len);
+		uint32_t f[3];
+		int k = normalize_cp(cp, f);
+		for (int j = 0; j < k; j++) {
+			char e[4];
+			buf_add(out, e, (size_t)utf8_encode(f[j], e));
+		}
+		i += (size_t)len;
+	}
+}
+
+int rule_expand(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, struct buf *out, struct diag *d)
+{
+	int norm = r->view == VIEW_NORMALIZED;
+	buf_reset(out);
+	const char *p = r->pattern;
+	for (;;) {
+		const char *o = strstr(p, "{{");
+		const char *c = o ? strstr(o + 2, "}}") : NULL;
+		if (!o || !c) {
+			add_pattern_text(out, p, strlen(p), norm);
+			break;
+		}
+		add_pattern_text(out, p, (size_t)(o - p), norm);
+		const struct src_text *cls = find_class(classes, nclasses, o + 2,
+		    (size_t)(c - o - 2));
+		if (!cls) {
+			diag_error(d, r->file, r->line, "rule %s: unknown class '%.*s'",
+			    r->name, (int)(c - o + 2), o);
+			return -1;
+		}
+		char **items;
+		size_t n = class_entries(cls, norm, &items);
+		qsort(items, n, sizeof *items, by_length_desc);
+		buf_adds(out, "(?:");
+		for (size_t i = 0; i < n; i++) {
+			if (i && !strcmp(items[i], items[i - 1]))
+				continue;
+			if (i)
+				buf_addc(out, '|');
+			add_escaped(out, items[i]);
+		}
+		buf_addc(out, ')');
+		free_strv(items, n);
+		p = c + 2;
+	}
+	buf_cstr(out);
+	return 0;
+}
+
+struct crule {
+	const struct rule_def *def;
+	pcre2_code *code;
+	int group;         /* capture group of the mention */
+};
+
+struct ruleset {
+	struct crule *v;
+	size_t n;
+	uint32_t max_groups;
+};
+
+struct rule_scratch {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+};
+
+struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
+    const struct src_text *classes, size_t nclasses, struct diag *d)
+{
+	struct ruleset *rs = calloc(1, sizeof *rs);
+	if (!rs)
+		abort();
+	rs->v = calloc(n ? n : 1, sizeof *rs->v);
+	if (!rs->v)
+		abort();
+	struct buf pat = {0};
+	int errors = d->errors;
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_def *r = &defs[i];
+		struct crule *c = &rs->v[rs->n++];
+		c->def = r;
+		if (!r->pattern || rule_expand(r, classes, nclasses, &pat, d) < 0)
+			continue;
+		int ec;
+		PCRE2_SIZE eo;
+		c->code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
+		    PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &ec, &eo, NULL);
+		if (!c->code) {
+			PCRE2_UCHAR msg[160];
+			pcre2_get_error_message(ec, msg, sizeof msg);
+			diag_error(d, r->file, r->line, "rule %s: pattern: %s", r->name,
+			    (const char *)msg);
+			continue;
+		}
+		/* JIT failure is not fatal: the interpreter runs under the same
+		 * limits, only slower. */
+		(void)pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);
+		int g = pcre2_substring_number_from_name(c->code, (PCRE2_SPTR) "m");
+		c->group = g > 0 ? g : 0;
+		uint32_t cap;
+		pcre2_pattern_info(c->code, PCRE2_INFO_CAPTURECOUNT, &cap);
+		if (cap + 1 > rs->max_groups)
+			rs->max_groups = cap + 1;
+	}
+	buf_free(&pat);
+	if (d->errors > errors) {
+		ruleset_destroy(&rs);
+		return NULL;
+	}
+	return rs;
+}
+
+void ruleset_destroy(struct ruleset **prs)
+{
+	struct ruleset *rs = *prs;
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		pcre2_code_free(rs->v[i].code);
+	free(rs->v);
+	free(rs);
+	*prs = NULL;
+}
+
+size_t ruleset_count(const struct ruleset *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+const struct rule_def *ruleset_def(const struct ruleset *rs, size_t i)
+{
+	return rs->v[i].def;
+}
+
+struct rule_scratch *rule_scratch_new(const struct ruleset *rs)
+{
+	struct rule_scratch *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	s->md = pcre2_match_data_create(rs && rs->max_groups ? rs->max_groups : 1, NULL);
+	s->mctx = pcre2_match_context_create(NULL);
+	s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (!s->md || !s->mctx || !s->jit)
+		abort();
+	pcre2_set_match_limit(s->mctx, RULE_MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mctx, RULE_DEPTH_LIMIT);
+	pcre2_set_heap_limit(s->mctx, RULE_HEAP_LIMIT_KB);
+	pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+	return s;
+}
+
+void rule_scratch_destroy(struct rule_scratch **ps)
+{
+	struct rule_scratch *s = *ps;
+	if (!s)
+		return;
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
+	pcre2_jit_stack_free(s->jit);
+	free(s);
+	*ps = NULL;
+}
+
+int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
+    const char *subject, size_t n, rule_hit_fn fn, void *ctx)
+{
+	const struct crule *c = &rs->v[i];
+	if (!c->code)
+		return 0;
+	int found = 0;
+	size_t off = 0;
+	while (off <= n) {
+		int rc = pcre2_match(c->code, (PCRE2_SPTR)subject, n, off,
+		    PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0)
+			return -1; /* match, depth, heap or JIT stack limit */
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+		if (rc > c->group && ov[2 * c->group] != PCRE2_UNSET &&
+		    ov[2 * c->group + 1] > ov[2 * c->group]) {
+			fn(ctx, i, ov[2 * c->group], ov[2 * c->group + 1]);
+			found++;
+		}
+		size_t next = ov[1];
+		if (next <= off) { /* empty match: step one code point */
+			next = off + 1;
+			while (next < n && ((unsigned char)subject[next] & 0xC0) == 0x80)
+				next++;
+		}
+		off = next;
+	}
+	return found;
+}

@@ -1,0 +1,90 @@
+/*
+ * rules.h - PCRE2 rules: parsing rule files, compiling, matching.
+ *
+ * A rule set is parsed from rule-file text (see rules/README.md), its
+ * {{class}} references expanded from the word classes, and every pattern
+ * compiled once with UTF, UCP and JIT. The compiled set is read-only and
+ * shared by every worker; a rule_scratch holds one worker's match data.
+ */
+#ifndef NERD_RULES_H
+#define NERD_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "diag.h"
+
+enum { VIEW_NORMALIZED = 0, VIEW_ORIGINAL = 1 };
+
+struct rule_example {
+	char *text;
+	char **expect;     /* mentions the rule must find; NULL for nomatch */
+	int nexpect;
+	int line;
+};
+
+struct rule_def {
+	char *name;
+	int type, prio, view;
+	char lang[4];      /* "ar", "fr", "en" or "*" */
+	char *trigger;     /* as written */
+	char *pattern;     /* as written */
+	struct rule_example *ex;
+	int nex;
+	const char *file;  /* borrowed from the caller */
+	int line;
+};
+
+/* A source text: a rule file or a class file (name without .txt). */
+struct src_text {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Parse one rule file's text. Appends to *defs (caller frees with
+ * rule_defs_free). Errors go to d as file:line.
+ */
+int rules_parse(const char *file, const char *text, size_t len,
+    struct rule_def **defs, size_t *ndefs, struct diag *d);
+void rule_defs_free(struct rule_def *defs, size_t n);
+
+/*
+ * The trigger words of a rule, normalized, one per element of out (a
+ * {{class}} trigger yields every entry of the class). Returns the count or
+ * -1 (unknown class, reported to d).
+ */
+int rule_triggers(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, char ***out, struct diag *d);
+
+/* Expand {{class}} in the pattern into out; -1 on an unknown class. */
+int rule_expand(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, struct buf *out, struct diag *d);
+
+struct ruleset;
+struct rule_scratch;
+
+/* Compile parsed rules; errors (with file:line) to d. NULL on error. */
+struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
+    const struct src_text *classes, size_t nclasses, struct diag *d);
+void ruleset_destroy(struct ruleset **rs);
+size_t ruleset_count(const struct ruleset *rs);
+const struct rule_def *ruleset_def(const struct ruleset *rs, size_t i);
+
+struct rule_scratch *rule_scratch_new(const struct ruleset *rs);
+void rule_scratch_destroy(struct rule_scratch **s);
+
+/* Called for each match: byte range [b, e) in the subject. */
+typedef void (*rule_hit_fn)(void *ctx, size_t rule, size_t b, size_t e);
+
+/*
+ * Run rule i over subject[0..n). Returns the number of matches, or -1 if
+ * the rule hit its match or depth limit (the caller counts and moves on;
+ * matches found before the limit are kept).
+ */
+int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
+    const char *subject, size_t n, rule_hit_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,891 @@
+/*
+ * serve.c - `nerd serve`: the master. It binds the sockets, forks and
+ * supervises the workers, moves articles from the ingest sockets to them
+ * and their annotations to the output, and answers the control socket.
+ * It never reads article text: it checks sizes and forwards frames.
+ *
+ * Signals only set flags (and wake the poll through a self-pipe); the
+ * loop does the work: SIGCHLD reaps and replaces, SIGHUP reloads, SIGTERM
+ * and SIGINT drain and exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "commands.h"
+#include "config.h"
+#include "dispatch.h"
+#include "engine.h"
+#include "log.h"
+#include "publish.h"
+#include "stats.h"
+#include "worker.h"
+
+/* Stop reading input while this many articles wait for a worker or this
+ * many messages wait for the output: ZeroMQ's queues then push back. */
+#define MAX_QUEUED 1024
+#define MAX_OUTBOX 10000
+/* Messages taken from one socket per loop turn, so none starves. */
+#define BATCH 256
+
+static volatile sig_atomic_t got_hup, got_term, got_chld;
+static int sigpipe_w = -1;
+
+struct master {
+	struct config cfg;
+	void *ctx;
+	void *ingest, *acked, *control, *wsock;
+	struct publisher pub;
+	struct dispatch disp;
+	struct stats stats;
+	struct engine *engine;
+	unsigned generation;
+	unsigned next_serial;
+	char ipc_path[300];
+	char ipc_endpoint[320];
+	int sigpipe[2];
+	int stopping;
+	int ready_sent;
+	double next_stats;
+	double next_watchdog;
+	uint64_t watchdog_usec;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_term = 1;
+	if (sigpipe_w != -1)
+		(void)!write(sigpipe_w, "", 1);   /* wake the poll */
+	errno = saved;
+}
+
+static int setup_signals(struct master *m)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	if (pipe2(m->sigpipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	sigpipe_w = m->sigpipe[1];
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags |= SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+static struct engine *load_engine(const struct config *c, char *err,
+    size_t errlen)
+{
+	if (*c->image)
+		return engine_open(c->image, err, errlen);
+	return engine_build(c->gazetteers, c->rules, err, errlen);
+}
+
+static int spawn(struct master *m, int index)
+{
+	struct wslot *w = dispatch_free_slot(&m->disp);
+	if (!w) {
+		log_warnx("out of memory for worker %d", index);
+		return -1;
+	}
+	struct worker_args a = {
+		.engine = m->engine,
+		.endpoint = m->ipc_endpoint,
+		.master_pid = (int)getpid(),
+		.serial = ++m->next_serial,
+		.index = index,
+		.generation = m->generation,
+		.max_message_bytes = m->cfg.max_message_bytes,
+		.nested = m->cfg.nested,
+	};
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid == -1) {
+		log_warn("fork worker %d", index);
+		return -1;
+	}
+	if (pid == 0)
+		worker_main(&a);
+	w->pid = pid;
+	w->serial = a.serial;
+	w->index = index;
+	w->generation = m->generation;
+	w->started = now_s();
+	log_debug("worker %d.%u started, pid %d", index, m->generation,
+	    (int)pid);
+	return 0;
+}
+
+static void send_quit(struct master *m, struct wslot *w)
+{
+	unsigned char rid[5];
+	if (w->quit_sent || !w->ready)
+		return;
+	worker_routing_id(w->serial, rid);
+	if (zmq_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+	    != -1)
+		zmq_send(m->wsock, "Q", 1, 0);
+	w->quit_sent = 1;
+}
+
+/* The id of a job, read from its envelope: only on the error paths. */
+static char *job_id_json(const struct job *j, size_t limit)
+{
+	if (j->nframes == 0 || zmq_msg_size((zmq_msg_t *)&j->frames[0]) > limit)
+		return NULL;
+	json_t *o = json_loadb(zmq_msg_data((zmq_msg_t *)&j->frames[0]),
+	    zmq_msg_size((zmq_msg_t *)&j->frames[0]), 0, NULL);
+	json_t *id = json_object_get(o, "id");
+	char *s = NULL;
+	if (json_is_string(id) || json_is_integer(id))
+		s = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static void refuse(struct master *m, struct job *j, int kind,
+    const char *id_json, const char *msg)
+{
+	m->stats.errors[kind]++;
+	publish_error(&m->pub, id_json, stats_error_name(kind), msg, &j->ack);
+	job_free(j);
+}
+
+static void reap(struct master *m)
+{
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct wslot *w = dispatch_by_pid(&m->disp, pid);
+		if (!w)
+			continue;
+		int index = w->index, expected = w->quit_sent;
+		unsigned gen = w->generation;
+		if (!expected) {
+			m->stats.worker_deaths++;
+			if (WIFSIGNALED(st))
+				log_warnx("worker %d.%u (pid %d) killed by "
+				    "signal %d%s", index, gen, (int)pid,
+				    WTERMSIG(st), w->killed ?
+				    " past its deadline" : "");
+			else
+				log_warnx("worker %d.%u (pid %d) exited with "
+				    "status %d", index, gen, (int)pid,
+				    WEXITSTATUS(st));
+		} else
+			log_debug("worker %d.%u (pid %d) retired", index, gen,
+			    (int)pid);
+		unsigned retried = 0;
+		struct job *poison = dispatch_worker_gone(&m->disp, w, &retried);
+		m->stats.retries += retried;
+		if (poison) {
+			char *id = job_id_json(poison, m->cfg.max_message_bytes);
+			log_warnx("article %s killed %d workers: dropped as "
+			    "poison", id ? id : "(no id)", POISON_DEATHS);
+			char msg[128];
+			snprintf(msg, sizeof msg, "the article killed %d "
+			    "workers; dropped", POISON_DEATHS);
+			refuse(m, poison, ERR_POISON, id, msg);
+			free(id);
+		}
+		if (!expected && gen == m->generation && !m->stopping)
+			spawn(m, index);
+	}
+}
+
+static void check_deadlines(struct master *m, double now)
+{
+	struct wslot *w;
+	double dl = m->cfg.deadline_ms / 1000.0;
+	while ((w = dispatch_overdue(&m->disp, now, dl))) {
+		log_warnx("worker %d.%u (pid %d) passed its deadline of %u ms; "
+		    "killing it", w->index, w->generation, (int)w->pid,
+		    m->cfg.deadline_ms);
+		kill(w->pid, SIGKILL);
+		w->killed = 1;
+		m->stats.deadline_kills++;
+	}
+}
+
+/*
+ * Build the new engine beside the old; only if it loads, start a new
+ * generation and retire the old one (each old worker finishes what it
+ * holds, then is told to quit). Returns 0, or -1 with err set.
+ */
+static int reload(struct master *m, char *err, size_t errlen)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
+	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	log_info("reloading %s", *m->cfg.image ? m->cfg.image :
+	    m->cfg.gazetteers);
+	double t0 = now_s();
+	struct engine *e = load_engine(&m->cfg, err, errlen);
+	if (!e) {
+		m->stats.reload_failures++;
+		log_warnx("reload failed, still serving generation %u: %s",
+		    m->generation, err);
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed, serving "
+		    "generation %u", m->generation);
+		return -1;
+	}
+	/* The build held up the loop: answers that waited meanwhile must not
+	 * count against the workers' deadlines. */
+	double now = now_s();
+	for (int i = 0; i < m->disp.nslots; i++)
+		if (m->disp.slots[i].nheld)
+			m->disp.slots[i].head_started += now - t0;
+
+	struct engine *old = m->engine;
+	m->engine = e;
+	m->generation++;
+	for (int i = 0; i < m->disp.nslots; i++) {
+		struct wslot *w = &m->disp.slots[i];
+		if (!w->pid)
+			continue;
+		w->retiring = 1;
+		if (w->nheld == 0)
+			send_quit(m, w);
+	}
+	for (int i = 1; i <= m->cfg.workers; i++)
+		spawn(m, i);
+	/* The old workers carry their own copy of the old engine. */
+	engine_close(&old);
+	m->stats.reloads++;
+	log_info("reloaded in %.0f ms: generation %u, ruleset %s",
+	    (now - t0) * 1000, m->generation, engine_ruleset(m->engine));
+	sd_notifyf(0, "READY=1\nSTATUS=serving generation %u, ruleset %.12s",
+	    m->generation, engine_ruleset(m->engine));
+	return 0;
+}
+
+/* Read one message from the plain or acked ingest socket. */
+static int take_input(struct master *m, void *sock, int acked)
+{
+	struct job *j = job_new();
+	size_t total = 0;
+	int nframes = 0, first = 1, more = 1;
+
+	while (more) {
+		zmq_msg_t f;
+		zmq_msg_init(&f);
+		if (zmq_msg_recv(&f, sock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&f);
+			if (first) {
+				job_free(j);
+				return -1;     /* EAGAIN: nothing there */
+			}
+			continue;          /* the rest of a multipart is atomic */
+		}
+		more = zmq_msg_more(&f);
+		if (acked && j->ack.n == 0) {
+			zmq_msg_init(&j->ack.frames[0]);
+			zmq_msg_move(&j->ack.frames[j->ack.n++], &f);
+		} else if (acked && j->ack.n == 1 && first && more &&
+		    zmq_msg_size(&f) == 0) {
+			/* A REQ producer's empty delimiter. */
+			zmq_msg_init(&j->ack.frames[1]);
+			zmq_msg_move(&j->ack.frames[j->ack.n++], &f);
+		} else {
+			first = 0;
+			nframes++;
+			total += zmq_msg_size(&f);
+			if (j->nframes < 2) {
+				zmq_msg_init(&j->frames[j->nframes]);
+				zmq_msg_move(&j->frames[j->nframes++], &f);
+			}
+		}
+		if (acked && j->ack.n == 1)
+			first = 0;
+		zmq_msg_close(&f);
+	}
+	m->stats.received++;
+
+	char msg[128];
+	if (nframes == 0 || (nframes == 1 && total == 0)) {
+		refuse(m, j, INPUT_EMPTY, NULL, "empty message");
+		return 0;
+	}
+	if (nframes > 2) {
+		snprintf(msg, sizeof msg, "expected 1 or 2 frames, not %d",
+		    nframes);
+		refuse(m, j, INPUT_NOT_JSON, NULL, msg);
+		return 0;
+	}
+	if (total > m->cfg.max_message_bytes) {
+		snprintf(msg, sizeof msg, "message of %zu bytes is over the "
+		    "limit of %zu", total, m->cfg.max_message_bytes);
+		/* Only the small envelope of the two-frame form is read. */
+		char *id = nframes == 2 ? job_id_json(j, 65536) : NULL;
+		refuse(m, j, INPUT_TOO_LARGE, id, msg);
+		free(id);
+		return 0;
+	}
+	j->received = now_s();
+	dispatch_submit(&m->disp, j);
+	return 0;
+}
+
+/* Read one message from a worker. */
+static int take_result(struct master *m)
+{
+	zmq_msg_t f[6];
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t x;
+		zmq_msg_init(&x);
+		if (zmq_msg_recv(&x, m->wsock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&x);
+			if (n == 0)
+				return -1;
+			continue;
+		}
+		more = zmq_msg_more(&x);
+		if (n < 6) {
+			zmq_msg_init(&f[n]);
+			zmq_msg_move(&f[n++], &x);
+		}
+		zmq_msg_close(&x);
+	}
+	struct wslot *w = dispatch_by_id(&m->disp, zmq_msg_data(&f[0]),
+	    zmq_msg_size(&f[0]));
+	const char *type = n > 1 && zmq_msg_size(&f[1]) ?
+	    zmq_msg_data(&f[1]) : "";
+	double now = now_s();
+
+	if (!w)
+		goto done;            /* a worker already reaped */
+	if (*type == 'H') {
+		w->ready = 1;
+		if (w->retiring)
+			send_quit(m, w);
+		goto done;
+	}
+	if ((*type != 'A' && *type != 'E') || n != 6 ||
+	    zmq_msg_size(&f[2]) != 8) {
+		log_warnx("worker %d: malformed message", w->index);
+		goto done;
+	}
+	uint64_t id;
+	memcpy(&id, zmq_msg_data(&f[2]), 8);
+	struct job *j = dispatch_done(&m->disp, w, id, now);
+	if (!j)
+		goto done;            /* answered after a redispatch */
+
+	/* NUL-terminated copies of the short frames. */
+	char idj[512], kind[32], text[512];
+	size_t il = zmq_msg_size(&f[*type == 'A' ? 5 : 4]);
+	snprintf(idj, sizeof idj, "%.*s", (int)(il < 511 ? il : 0),
+	    (char *)zmq_msg_data(&f[*type == 'A' ? 5 : 4]));
+	if (!*idj)
+		snprintf(idj, sizeof idj, "null");
+
+	if (*type == 'A') {
+		struct worker_result r;
+		if (zmq_msg_size(&f[3]) != sizeof r) {
+			log_warnx("worker %d: malformed result", w->index);
+			job_free(j);
+			goto done;
+		}
+		memcpy(&r, zmq_msg_data(&f[3]), sizeof r);
+		r.lang[sizeof r.lang - 1] = '\0';
+		publish_annotation(&m->pub, r.lang, zmq_msg_data(&f[4]),
+		    zmq_msg_size(&f[4]), r.seq_off, r.seq_len, &j->ack, idj);
+		m->stats.published++;
+		stats_latency(&m->stats, (uint64_t)((now - j->received) * 1e6));
+	} else {
+		snprintf(kind, sizeof kind, "%.*s", (int)zmq_msg_size(&f[3]),
+		    (char *)zmq_msg_data(&f[3]));
+		snprintf(text, sizeof text, "%.*s", (int)zmq_msg_size(&f[5]),
+		    (char *)zmq_msg_data(&f[5]));
+		int k = stats_error_kind(kind);
+		m->stats.errors[k < 0 ? ERR_ENGINE : k]++;
+		publish_error(&m->pub, idj, kind, text, &j->ack);
+	}
+	job_free(j);
+	if (w->retiring && w->nheld == 0)
+		send_quit(m, w);
+done:
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&f[i]);
+	return 0;
+}
+
+static json_t *workers_json(struct master *m)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < m->disp.nslots; i++) {
+		struct wslot *w = &m->disp.slots[i];
+		if (!w->pid)
+			continue;
+		json_array_append_new(a, json_pack("{s:i, s:i, s:i, s:I, s:i, "
+		    "s:b}", "worker", w->index, "pid", (int)w->pid,
+		    "generation", (int)w->generation, "done", (json_int_t)w->done,
+		    "held", (int)w->nheld, "retiring", w->retiring));
+	}
+	return a;
+}
+
+static json_t *current_stats(struct master *m)
+{
+	json_t *o = stats_json(&m->stats, now_s(), workers_json(m),
+	    m->generation, engine_ruleset(m->engine));
+	json_object_set_new(o, "acks", json_integer((json_int_t)m->pub.acks));
+	json_object_set_new(o, "queued", json_integer((json_int_t)m->disp.queued));
+	json_object_set_new(o, "in_flight",
+	    json_integer((json_int_t)dispatch_in_flight(&m->disp)));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	return o;
+}
+
+static void take_control(struct master *m)
+{
+	zmq_msg_t f[3];
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t x;
+		zmq_msg_init(&x);
+		if (zmq_msg_recv(&x, m->control, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&x);
+			if (n == 0)
+				return;
+			continue;
+		}
+		more = zmq_msg_more(&x);
+		if (n < 3) {
+			zmq_msg_init(&f[n]);
+			zmq_msg_move(&f[n++], &x);
+		}
+		zmq_msg_close(&x);
+	}
+	/* identity, [REQ's empty delimiter], command */
+	int cmdi = n - 1;
+	char cmd[32];
+	snprintf(cmd, sizeof cmd, "%.*s", (int)zmq_msg_size(&f[cmdi]),
+	    (char *)zmq_msg_data(&f[cmdi]));
+	cmd[strcspn(cmd, " \r\n")] = '\0';
+
+	json_t *r;
+	char err[512];
+	if (!strcmp(cmd, "ping"))
+		r = json_pack("{s:s, s:i, s:i, s:s}", "status", "ok", "pid",
+		    (int)getpid(), "generation", (int)m->generation, "ruleset",
+		    engine_ruleset(m->engine));
+	else if (!strcmp(cmd, "stats"))
+		r = current_stats(m);
+	else if (!strcmp(cmd, "reload")) {
+		if (reload(m, err, sizeof err) == 0)
+			r = json_pack("{s:s, s:i, s:s}", "status", "ok",
+			    "generation", (int)m->generation, "ruleset",
+			    engine_ruleset(m->engine));
+		else
+			r = json_pack("{s:s, s:s}", "status", "error",
+			    "message", err);
+	} else
+		r = json_pack("{s:s, s:s}", "status", "error", "message",
+		    "unknown command (stats, ping, reload)");
+	char *s = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	for (int i = 0; i < cmdi; i++)
+		zmq_msg_send(&f[i], m->control, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(m->control, s ? s : "{}", s ? strlen(s) : 2, ZMQ_DONTWAIT);
+	free(s);
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&f[i]);
+}
+
+static void *open_socket(struct master *m, int type, const char *spec,
+    const char *what)
+{
+	char err[512];
+	void *s = zmq_socket(m->ctx, type);
+	if (!s) {
+		log_warnx("%s: %s", what, zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	/* Room for both frames of an article at its largest; ZeroMQ drops
+	 * the connection of a peer that sends more (see issue 8). */
+	int64_t max = (int64_t)m->cfg.max_message_bytes * 2 + 65536;
+	if (type != ZMQ_ROUTER || s != m->control)
+		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	if (config_attach(s, spec, err, sizeof err) == -1) {
+		log_warnx("%s: %s", what, err);
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int open_sockets(struct master *m)
+{
+	char err[512];
+	int one = 1, zero = 0;
+
+	if (!(m->ctx = zmq_ctx_new())) {
+		log_warnx("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	/* The workers' ROUTER: unbounded queues, since dispatch bounds what
+	 * each worker holds; MANDATORY, so a send to a gone worker fails. */
+	mkdir(m->cfg.runtime_dir, 0755);
+	snprintf(m->ipc_path, sizeof m->ipc_path, "%s/nerd-%d.workers",
+	    m->cfg.runtime_dir, (int)getpid());
+	snprintf(m->ipc_endpoint, sizeof m->ipc_endpoint, "ipc://%s",
+	    m->ipc_path);
+	m->wsock = zmq_socket(m->ctx, ZMQ_ROUTER);
+	zmq_setsockopt(m->wsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+	zmq_setsockopt(m->wsock, ZMQ_SNDHWM, &zero, sizeof zero);
+	zmq_setsockopt(m->wsock, ZMQ_RCVHWM, &zero, sizeof zero);
+	zmq_setsockopt(m->wsock, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
+		log_warnx("bind %s: %s", m->ipc_endpoint,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	chmod(m->ipc_path, 0600);
+
+	if (*m->cfg.ingest &&
+	    !(m->ingest = open_socket(m, ZMQ_PULL, m->cfg.ingest, "ingest")))
+		return -1;
+	if (*m->cfg.ingest_acked && !(m->acked = open_socket(m, ZMQ_ROUTER,
+	    m->cfg.ingest_acked, "ingest_acked")))
+		return -1;
+	if (*m->cfg.control && !(m->control = open_socket(m, ZMQ_ROUTER,
+	    m->cfg.control, "control")))
+		return -1;
+	if (publish_open(&m->pub, m->ctx, &m->cfg, m->acked, err,
+	    sizeof err) == -1) {
+		log_warnx("output: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void close_sockets(struct master *m)
+{
+	int zero = 0, some = 2000;
+	publish_close(&m->pub, some);
+	if (m->ingest) {
+		zmq_setsockopt(m->ingest, ZMQ_LINGER, &zero, sizeof zero);
+		zmq_close(m->ingest);
+	}
+	if (m->acked) {
+		/* let the last acknowledgements leave */
+		zmq_setsockopt(m->acked, ZMQ_LINGER, &some, sizeof some);
+		zmq_close(m->acked);
+	}
+	if (m->control) {
+		zmq_setsockopt(m->control, ZMQ_LINGER, &zero, sizeof zero);
+		zmq_close(m->control);
+	}
+	if (m->wsock)
+		zmq_close(m->wsock);
+	if (*m->ipc_path)
+		unlink(m->ipc_path);
+	if (m->ctx)
+		zmq_ctx_term(m->ctx);
+}
+
+/*
+ * Stop accepting: take what has already reached the ingest sockets (it
+ * was accepted), then close the plain one so that producers send
+ * elsewhere. The acked socket stays open for the acknowledgements still
+ * owed, but is no longer read.
+ */
+static void begin_stop(struct master *m)
+{
+	m->stopping = 1;
+	sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	if (m->ingest) {
+		for (int i = 0; i < 100000 && take_input(m, m->ingest, 0) == 0;
+		    i++)
+			;
+		int zero = 0;
+		zmq_setsockopt(m->ingest, ZMQ_LINGER, &zero, sizeof zero);
+		zmq_close(m->ingest);
+		m->ingest = NULL;
+	}
+	log_info("stopping: %zu queued, %zu in flight, %zu to publish",
+	    m->disp.queued, dispatch_in_flight(&m->disp), m->pub.queued);
+}
+
+static int drained(struct master *m)
+{
+	return m->disp.queued == 0 && dispatch_in_flight(&m->disp) == 0 &&
+	    m->pub.queued == 0;
+}
+
+/* Tell every worker to quit, and wait (SIGKILL after 5 s). */
+static void stop_workers(struct master *m)
+{
+	for (int i = 0; i < m->disp.nslots; i++)
+		if (m->disp.slots[i].pid) {
+			m->disp.slots[i].retiring = 1;
+			send_quit(m, &m->disp.slots[i]);
+		}
+	double until = now_s() + 5;
+	for (;;) {
+		int alive = 0;
+		reap(m);
+		for (int i = 0; i < m->disp.nslots; i++)
+			if (m->disp.slots[i].pid) {
+				alive++;
+				if (now_s() > until)
+					kill(m->disp.slots[i].pid, SIGKILL);
+				else if (!m->disp.slots[i].quit_sent) {
+					m->disp.slots[i].ready = 1;
+					send_quit(m, &m->disp.slots[i]);
+				}
+			}
+		if (!alive)
+			break;
+		/* answers still arriving must be read, or the workers
+		 * could block on a full pipe */
+		while (take_result(m) == 0)
+			;
+		usleep(10000);
+	}
+}
+
+static void serve_loop(struct master *m)
+{
+	double dl = m->cfg.deadline_ms / 1000.0;
+
+	for (;;) {
+		double now = now_s();
+		if (got_term) {
+			got_term = 0;
+			if (m->stopping) {
+				log_warnx("second stop signal: exiting with %zu "
+				    "queued and %zu in flight", m->disp.queued,
+				    dispatch_in_flight(&m->disp));
+				return;
+			}
+			begin_stop(m);
+		}
+		if (got_chld) {
+			got_chld = 0;
+			reap(m);
+		}
+		if (got_hup) {
+			got_hup = 0;
+			char err[512];
+			reload(m, err, sizeof err);
+		}
+		if (m->stopping && drained(m))
+			return;
+		check_deadlines(m, now);
+		dispatch_run(&m->disp, m->wsock, now);
+
+		if (!m->ready_sent) {
+			int ready = 0;
+			for (int i = 0; i < m->disp.nslots; i++)
+				ready += m->disp.slots[i].pid &&
+				    m->disp.slots[i].ready;
+			if (ready >= m->cfg.workers) {
+				sd_notifyf(0, "READY=1\nSTATUS=serving with %d "
+				    "workers, ruleset %.12s", m->cfg.workers,
+				    engine_ruleset(m->engine));
+				log_info("ready: %d workers", ready);
+				m->ready_sent = 1;
+			}
+		}
+
+		int accepting = !m->stopping && m->disp.queued < MAX_QUEUED &&
+		    m->pub.queued < MAX_OUTBOX;
+		zmq_pollitem_t it[6];
+		int n = 0, i_pipe, i_w, i_in = -1, i_ack = -1, i_ctl = -1;
+		it[i_pipe = n++] = (zmq_pollitem_t){NULL, m->sigpipe[0],
+		    ZMQ_POLLIN, 0};
+		it[i_w = n++] = (zmq_pollitem_t){m->wsock, 0, ZMQ_POLLIN, 0};
+		if (accepting && m->ingest)
+			it[i_in = n++] = (zmq_pollitem_t){m->ingest, 0,
+			    ZMQ_POLLIN, 0};
+		if (accepting && m->acked)
+			it[i_ack = n++] = (zmq_pollitem_t){m->acked, 0,
+			    ZMQ_POLLIN, 0};
+		if (m->control)
+			it[i_ctl = n++] = (zmq_pollitem_t){m->control, 0,
+			    ZMQ_POLLIN, 0};
+		if (m->pub.queued)
+			it[n++] = (zmq_pollitem_t){m->pub.sock, 0, ZMQ_POLLOUT,
+			    0};
+
+		double t = dispatch_next_deadline(&m->disp, now, dl);
+		if (m->cfg.stats_interval_s > 0 && m->next_stats - now < t)
+			t = m->next_stats - now;
+		if (t > 0.1)
+			t = 0.1;
+		if (t < 0)
+			t = 0;
+		if (zmq_poll(it, n, (long)(t * 1000) + 1) == -1 &&
+		    zmq_errno() != EINTR) {
+			log_warnx("poll: %s", zmq_strerror(zmq_errno()));
+			return;
+		}
+		if (it[i_pipe].revents) {
+			char drain[64];
+			while (read(m->sigpipe[0], drain, sizeof drain) > 0)
+				;
+		}
+		for (int k = 0; k < BATCH * 4 && take_result(m) == 0; k++)
+			;
+		if (i_in >= 0 && it[i_in].revents)
+			for (int k = 0; k < BATCH && take_input(m, m->ingest, 0)
+			    == 0; k++)
+				;
+		if (i_ack >= 0 && it[i_ack].revents)
+			for (int k = 0; k < BATCH && take_input(m, m->acked, 1)
+			    == 0; k++)
+				;
+		if (i_ctl >= 0 && it[i_ctl].revents)
+			take_control(m);
+		publish_flush(&m->pub);
+
+		now = now_s();
+		if (m->cfg.stats_interval_s > 0 && now >= m->next_stats) {
+			json_t *o = current_stats(m);
+			publish_stats(&m->pub, o);
+			json_decref(o);
+			m->next_stats = now + m->cfg.stats_interval_s;
+		}
+		if (m->watchdog_usec && now >= m->next_watchdog) {
+			sd_notify(0, "WATCHDOG=1");
+			m->next_watchdog = now + m->watchdog_usec / 2e6;
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nerd serve [-nv] [-c FILE]\n"
+	    "  -c FILE  configuration (default %s/nerd.conf)\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -v       log debug messages too\n", NERD_SYSCONFDIR);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NERD_SYSCONFDIR "/nerd.conf";
+	int check = 0, verbose = 0, c, status = 1;
+	static struct master m;     /* static: large, and one per process */
+	char err[1024];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("nerd", verbose);
+	config_defaults(&m.cfg);
+	if (config_load(&m.cfg, path, err, sizeof err) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		const char *p = *m.cfg.image ? m.cfg.image : m.cfg.gazetteers;
+		if (access(p, R_OK) == -1 || (!*m.cfg.image &&
+		    access(p = m.cfg.rules, R_OK) == -1)) {
+			fprintf(stderr, "%s: %s: %s\n", path, p, strerror(errno));
+			return 1;
+		}
+		fprintf(stderr, "%s: configuration OK\n", path);
+		return 0;
+	}
+
+	double t0 = now_s();
+	if (!(m.engine = load_engine(&m.cfg, err, sizeof err))) {
+		log_err("cannot load the engine: %s", err);
+		return 1;
+	}
+	log_info("engine loaded in %.0f ms, ruleset %s", (now_s() - t0) * 1000,
+	    engine_ruleset(m.engine));
+	stats_init(&m.stats, now_s());
+	m.generation = 1;
+	if (setup_signals(&m) == -1 || open_sockets(&m) == -1)
+		goto fail;
+	if (dispatch_init(&m.disp, m.cfg.workers, m.cfg.prefetch) == -1)
+		goto fail;
+	for (int i = 1; i <= m.cfg.workers; i++)
+		if (spawn(&m, i) == -1)
+			goto fail;
+	m.next_stats = now_s() + m.cfg.stats_interval_s;
+	if (sd_watchdog_enabled(0, &m.watchdog_usec) <= 0)
+		m.watchdog_usec = 0;
+	log_info("serving: %d workers, ingest %s, acked %s, output %s (%s), "
+	    "control %s", m.cfg.workers, *m.cfg.ingest ? m.cfg.ingest : "-",
+	    *m.cfg.ingest_acked ? m.cfg.ingest_acked : "-", m.cfg.output,
+	    m.cfg.output_mode == OUTPUT_PUSH ? "push" : "pub",
+	    *m.cfg.control ? m.cfg.control : "-");
+
+	serve_loop(&m);
+	stop_workers(&m);
+	log_info("stopped: received %" PRIu64 ", published %" PRIu64
+	    ", errors %" PRIu64 ", poison %" PRIu64, m.stats.received,
+	    m.stats.published, m.stats.errors[0] + m.stats.errors[1] +
+	    m.stats.errors[2] + m.stats.errors[3] + m.stats.errors[4] +
+	    m.stats.errors[5] + m.stats.errors[6] + m.stats.errors[7] +
+	    m.stats.errors[ERR_ENGINE], m.stats.errors[ERR_POISON]);
+	status = 0;
+fail:
+	if (status) {
+		/* workers already forked must not outlive a failed start */
+		for (int i = 0; i < m.disp.nslots; i++)
+			if (m.disp.slots[i].pid)
+				kill(m.disp.slots[i].pid, SIGKILL);
+	}
+	dispatch_free(&m.disp);
+	close_sockets(&m);
+	engine_close(&m.engine);
+	return status;
+}

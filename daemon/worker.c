@@ -1,0 +1,280 @@
+/*
+ * worker.c - the forked worker: article frames in, annotation out.
+ *
+ * The worker owns nothing the master made except the engine, which it
+ * reads (copy-on-write pages shared with the master and its siblings).
+ * It must not touch the master's ZeroMQ context: a context does not
+ * survive fork(), so the worker makes its own.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "article.h"
+#include "buf.h"
+#include "engine.h"
+#include "log.h"
+#include "stats.h"
+#include "worker.h"
+
+#define MAX_FRAMES 5
+
+void worker_routing_id(unsigned serial, unsigned char id[5])
+{
+	id[0] = 'w';
+	memcpy(id + 1, &serial, 4);
+}
+
+/*
+ * Close what the master's ZeroMQ context, sockets and self-pipe left
+ * open. Regular files stay: the engine may have mapped its image from one.
+ * Above all this releases the listening TCP sockets, which must not
+ * outlive the master.
+ */
+static void close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int fds[1024], n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 1024) {
+		int fd = atoi(e->d_name);
+		struct stat st;
+		if (fd < 3 || fd == dirfd(d))
+			continue;
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+	struct sigaction sa = {.sa_handler = SIG_IGN};
+
+	/* The master decides when a worker stops (it drains first): a
+	 * terminal's ^C or a group-wide SIGTERM must not cut an article. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* The id as JSON text, malloc'd; "null" when there is none. */
+static char *id_json(const char *id)
+{
+	if (!id)
+		return strdup("null");
+	json_t *s = json_string(id);
+	char *out = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	json_decref(s);
+	return out ? out : strdup("null");
+}
+
+/* Locate the "seq" number and the "lang" value in the annotation. */
+static void locate(const char *ann, size_t len, struct worker_result *r)
+{
+	size_t lim = len < 4096 ? len : 4096;
+	const char *p = memmem(ann, lim, "\"seq\":", 6);
+	if (p) {
+		p += 6;
+		while (p < ann + lim && *p == ' ')
+			p++;
+		const char *q = p;
+		while (q < ann + lim && *q >= '0' && *q <= '9')
+			q++;
+		if (q > p) {
+			r->seq_off = (uint32_t)(p - ann);
+			r->seq_len = (uint32_t)(q - p);
+		}
+	}
+	/* The key comes before "meta" (whose values could hold anything),
+	 * and a quote inside a string is escaped, so the first hit is it. */
+	p = memmem(ann, lim, "\"lang\":", 7);
+	if (p) {
+		p += 7;
+		while (p < ann + lim && *p == ' ')
+			p++;
+		if (p < ann + lim && *p == '"') {
+			size_t i = 0;
+			p++;
+			while (p + i < ann + lim && p[i] != '"' &&
+			    i < sizeof r->lang - 1)
+				i++;
+			memcpy(r->lang, p, i);
+			r->lang[i] = '\0';
+		}
+	}
+}
+
+static int send_error(void *sock, const zmq_msg_t *job, const char *kind,
+    const char *id, const char *msg)
+{
+	char *ij = id_json(id);
+	int rc = 0;
+	if (zmq_send(sock, "E", 1, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, zmq_msg_data((zmq_msg_t *)job), 8, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, kind, strlen(kind), ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, ij, strlen(ij), ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, msg, strlen(msg), 0) == -1)
+		rc = -1;
+	free(ij);
+	return rc;
+}
+
+void worker_main(const struct worker_args *a)
+{
+	char name[32], err[256];
+	struct buf out = {0};
+	struct article art = {0};
+	void *ctx = NULL, *sock = NULL;
+	struct scratch *scratch = NULL;
+	unsigned char rid[5];
+	int status = 1;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != a->master_pid)
+		_exit(1);            /* the master died before prctl() */
+	reset_signals();
+	close_inherited();
+	snprintf(name, sizeof name, "worker %d.%u", a->index, a->generation);
+	log_setname(name);
+
+	if (!(ctx = zmq_ctx_new()) || !(sock = zmq_socket(ctx, ZMQ_DEALER))) {
+		log_warnx("zmq: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	int zero = 0, hwm = 0;
+	worker_routing_id(a->serial, rid);
+	zmq_setsockopt(sock, ZMQ_ROUTING_ID, rid, sizeof rid);
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (zmq_connect(sock, a->endpoint) == -1) {
+		log_warnx("connect %s: %s", a->endpoint,
+		    zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	if (!(scratch = scratch_new())) {
+		log_warnx("cannot allocate scratch");
+		goto fail;
+	}
+	if (zmq_send(sock, "H", 1, 0) == -1)
+		goto fail;
+	log_debug("ready, pid %d", (int)getpid());
+
+	for (;;) {
+		zmq_msg_t f[MAX_FRAMES];
+		int n = 0, more = 1;
+		while (more) {
+			zmq_msg_t m;
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, sock, 0) == -1) {
+				zmq_msg_close(&m);
+				if (zmq_errno() == EINTR)
+					continue;
+				log_warnx("recv: %s", zmq_strerror(zmq_errno()));
+				goto fail;
+			}
+			more = zmq_msg_more(&m);
+			if (n < MAX_FRAMES) {
+				zmq_msg_init(&f[n]);
+				zmq_msg_move(&f[n++], &m);
+			}
+			zmq_msg_close(&m);
+		}
+		const char *type = zmq_msg_size(&f[0]) ? zmq_msg_data(&f[0]) : "";
+		if (*type == 'Q') {
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
+			status = 0;
+			break;
+		}
+		if (*type != 'J' || n < 3 || n > 4 || zmq_msg_size(&f[1]) != 8) {
+			log_warnx("unexpected message from the master");
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
+			continue;
+		}
+
+		enum input_error ie = article_parse(&art, zmq_msg_data(&f[2]),
+		    zmq_msg_size(&f[2]), n == 4 ? zmq_msg_data(&f[3]) : NULL,
+		    n == 4 ? zmq_msg_size(&f[3]) : 0, a->max_message_bytes,
+		    err, sizeof err);
+		if (ie != INPUT_OK) {
+			if (send_error(sock, &f[1], input_error_name(ie), art.id,
+			    err) == -1)
+				goto fail_frames;
+			article_clear(&art);
+			goto next;
+		}
+
+		struct annotate_opts opts = {.seq = 0, .worker = a->index,
+		    .timing = 1, .nested = a->nested};
+		struct annotate_stats ast = {0};
+		buf_reset(&out);
+		if (engine_annotate(a->engine, scratch, &art, &opts, &out, &ast,
+		    err, sizeof err) == -1) {
+			if (send_error(sock, &f[1], stats_error_name(ERR_ENGINE),
+			    art.id, err) == -1)
+				goto fail_frames;
+			article_clear(&art);
+			goto next;
+		}
+
+		struct worker_result r = {0};
+		r.elapsed_us = ast.elapsed_us;
+		r.entities = ast.entities;
+		locate(out.data, out.len, &r);
+		char *ij = id_json(art.id);
+		article_clear(&art);
+		int rc = zmq_send(sock, "A", 1, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, zmq_msg_data(&f[1]), 8, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, &r, sizeof r, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, out.data, out.len, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, ij, strlen(ij), 0);
+		free(ij);
+		if (rc == -1)
+			goto fail_frames;
+next:
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&f[i]);
+		continue;
+fail_frames:
+		log_warnx("send: %s", zmq_strerror(zmq_errno()));
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&f[i]);
+		goto fail;
+	}
+fail:
+	article_clear(&art);
+	buf_free(&out);
+	scratch_destroy(&scratch);
+	if (sock)
+		zmq_close(sock);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	_exit(status);
+}
