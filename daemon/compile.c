@@ -348,8 +348,20 @@ int compile_image(const char *gaz_dir, const char *rules_dir, int strict,
 		if (i < classes.n) {
 			texts[i].name = strndup(base, strlen(base) - 4); /* .txt */
 			nclasses++;
-		} else
-			texts[i].name = strdup(p); /* rule files keep their path */
+		} else {
+			/* "rules/ar.rules": the folder's own name and the file,
+			 * so that messages point at it and the image (and its
+			 * ruleset digest) does not depend on where it was built */
+			const char *dir = rules_dir + strlen(rules_dir);
+			while (dir > rules_dir && dir[-1] == '/')
+				dir--;
+			const char *dend = dir;
+			while (dir > rules_dir && dir[-1] != '/')
+				dir--;
+			if (asprintf((char **)&texts[i].name, "%.*s/%s",
+				(int)(dend - dir), dir, base) < 0)
+				abort();
+		}
 	}
 	for (size_t i = classes.n; i < ntexts; i++)
 		rules_parse(texts[i].name, texts[i].data, texts[i].len, &defs,

@@ -34,7 +34,7 @@ struct ev {
 	struct scratch *s;
 	int verbose;
 	struct counts c[8]; /* per type index in names[] */
-	const char *names[8];
+	char names[8][16];
 	int ntypes;
 };
 
@@ -45,7 +45,7 @@ static int type_slot(struct ev *v, const char *t)
 			return i;
 	if (v->ntypes == 8)
 		return 7;
-	v->names[v->ntypes] = t;
+	snprintf(v->names[v->ntypes], sizeof v->names[0], "%s", t);
 	return v->ntypes++;
 }
 

@@ -49,6 +49,9 @@ struct feed {
 	long used;
 	uint64_t lines, bytes, sent, ok, errors, resent, given_up, bad;
 	double t0, last_progress;
+	double give_up_s;    /* no acknowledgement for this long: stop */
+	double last_ack;
+	int gave_up;
 };
 
 static uint64_t fnv(const char *s)
@@ -140,6 +143,7 @@ static void take_ack(struct feed *f, const char *p, size_t n)
 		    (!best || s->sent < best->sent))
 			best = s;
 	}
+	f->last_ack = client_now();
 	if (best) {
 		if (ok)
 			f->ok++;
@@ -168,6 +172,13 @@ static void pump(struct feed *f, long ms)
 		zmq_msg_close(&m);
 	}
 	double now = client_now();
+	if (f->used && f->give_up_s > 0 && now - f->last_ack > f->give_up_s &&
+	    !f->gave_up) {
+		fprintf(stderr, "nerd feed: no acknowledgement for %.1f s: "
+		    "giving up\n", now - f->last_ack);
+		f->gave_up = 1;
+		stop = 1;
+	}
 	for (long i = 0; i < f->window; i++) {
 		struct slot *s = &f->slots[i];
 		if (!s->line || now - s->sent < f->timeout_s)
@@ -222,7 +233,8 @@ static int feed_line(struct feed *f, char *line, size_t len)
 	s->len = len;
 	s->sent = client_now();
 	s->tries = 1;
-	f->used++;
+	if (f->used++ == 0)
+		f->last_ack = s->sent;   /* the wait starts now */
 	send_line(f, line, len);  /* if it would block, the resend covers it */
 	f->sent++;
 	pump(f, 0);
@@ -254,6 +266,8 @@ static void usage(FILE *f)
 	    "  -w, --window N  articles unacknowledged at once (default 1000)\n"
 	    "  --timeout MS    resend after MS without an answer (default 10000)\n"
 	    "  --retries N     resends before giving up on one (default 3)\n"
+	    "  --give-up MS    stop when nothing is acknowledged for MS "
+	    "(default 60000)\n"
 	    "  --ack-log FILE  write \"id<TAB>status\" per acknowledgement\n"
 	    "  --linger MS     plain mode: wait this long for the queue to "
 	    "leave (default 60000)\n"
@@ -273,11 +287,13 @@ int cmd_feed(int argc, char **argv)
 		{"retries", required_argument, NULL, 'R'},
 		{"ack-log", required_argument, NULL, 'L'},
 		{"linger", required_argument, NULL, 'G'},
+		{"give-up", required_argument, NULL, 'U'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct feed f = {.window = 1000, .retries = 3, .timeout_s = 10};
+	struct feed f = {.window = 1000, .retries = 3, .timeout_s = 10,
+	    .give_up_s = 60};
 	const char *conf = NULL, *ep = NULL, *ack_log = NULL;
 	int c, quiet = 0, linger = 60000, status = 0;
 	char url[1024];
@@ -295,6 +311,7 @@ int cmd_feed(int argc, char **argv)
 		case 'R': f.retries = atol(optarg); break;
 		case 'L': ack_log = optarg; break;
 		case 'G': linger = atoi(optarg); break;
+		case 'U': f.give_up_s = atol(optarg) / 1000.0; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -359,7 +376,7 @@ int cmd_feed(int argc, char **argv)
 		    (unsigned long long)f.ok, (unsigned long long)f.errors,
 		    (unsigned long long)f.resent,
 		    (unsigned long long)(f.given_up + (uint64_t)f.used));
-		if (f.given_up || f.used)
+		if (f.given_up || f.used || f.gave_up)
 			status = 1;
 	} else
 		fprintf(stderr, "nerd feed: %llu articles (%.1f MB) in %.2f s, "

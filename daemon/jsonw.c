@@ -13,7 +13,7 @@ static inline int needs_escape(unsigned char c)
 
 void jsonw_str(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF"; /* as jansson writes them */
 	buf_reserve(b, n + 2);
 	buf_addc(b, '"');
 	size_t run = 0;

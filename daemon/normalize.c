@@ -59,8 +59,8 @@ static int32_t own_fold(uint32_t cp)
 	case 0x200E: case 0x200F: case 0x061C: case 0x00AD:
 		return -1;
 	/* ligatures that case folding keeps */
-	case 0x0153: return 0x10000 | 'o';   /* œ: marked, see below */
-	case 0x00E6: return 0x10000 | 'a';   /* æ */
+	case 0x0152: case 0x0153: return 0x10000 | 'o'; /* Œ œ: two letters, below */
+	case 0x00C6: case 0x00E6: return 0x10000 | 'a'; /* Æ æ */
 	}
 	if (cp >= 0x064B && cp <= 0x065F) return -1; /* harakat */
 	if (cp == 0x0670) return -1;                  /* superscript alef */

@@ -58,6 +58,9 @@ json_t *stats_json(const struct stats *s, double now, json_t *workers,
 		nerr += s->errors[k];
 	}
 	json_object_set_new(o, "schema", json_string("nerd.stats/1"));
+	/* a place near the front for the publisher's seq, where subscribers
+	 * look for it */
+	json_object_set_new(o, "seq", json_integer(0));
 	json_object_set_new(o, "uptime_s", json_real(now - s->started));
 	json_object_set_new(o, "received", json_integer((json_int_t)s->received));
 	json_object_set_new(o, "published",

@@ -12,6 +12,7 @@ Lines of the form `# ...` are copied as comments. Usage:
     compact2tsv.py OUT.tsv < blocks.txt      (appends)"""
 import os
 import sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerdnorm import clean, is_all_caps_abbrev  # noqa: E402
 

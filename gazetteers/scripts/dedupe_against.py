@@ -5,6 +5,7 @@ repeated forms of one entity into one line (lang '*' when the languages
 differ). Usage: dedupe_against.py TARGET.tsv [OTHER.tsv...]  (rewrites TARGET)"""
 import os
 import sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerdnorm import norm_key  # noqa: E402
 

@@ -13,6 +13,7 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerdnorm import clean, norm_key, is_all_caps_abbrev  # noqa: E402
 

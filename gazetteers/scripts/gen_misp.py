@@ -18,6 +18,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerdnorm import clean, norm_key, is_all_caps_abbrev  # noqa: E402
 

@@ -21,6 +21,7 @@ import re
 import sys
 import unicodedata
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nerdnorm import clean, norm_key  # noqa: E402
 

@@ -1,0 +1,69 @@
+/* The input contract: both forms, and every kind of bad input refused
+ * with its own kind and a reason (the id kept where one could be read). */
+#include "article.h"
+#include "check.h"
+
+static enum input_error parse(const char *json, const char *text, char *id)
+{
+	struct article a;
+	char err[256];
+	enum input_error k = article_parse(&a, json, strlen(json), text,
+	    text ? strlen(text) : 0, 1 << 20, err, sizeof err);
+	if (id)
+		snprintf(id, 64, "%s", a.id ? a.id : "");
+	if (k != INPUT_OK && !err[0])
+		k = INPUT_ERROR_KINDS; /* every refusal must say why */
+	article_clear(&a);
+	return k;
+}
+
+int main(void)
+{
+	char id[64];
+	struct article a;
+	char err[256];
+	const char *one = "{\"id\":\"x1\",\"text\":\"Le Maroc\",\"title\":\"T\",\"lang\":\"fr\",\"meta\":{\"source\":\"s\",\"n\":[1,2]}}";
+	CHECK(article_parse(&a, one, strlen(one), NULL, 0, 0, err, sizeof err) == INPUT_OK);
+	CHECK_STR(a.id, "x1");
+	CHECK_STR(a.text, "Le Maroc");
+	CHECK_STR(a.title, "T");
+	CHECK_STR(a.lang, "fr");
+	CHECK_STR(a.meta_json, "{\"source\":\"s\",\"n\":[1,2]}");
+	article_clear(&a);
+
+	const char *env = "{\"id\":\"x2\"}";
+	CHECK(article_parse(&a, env, strlen(env), "المغرب", strlen("المغرب"), 0, err,
+	    sizeof err) == INPUT_OK);
+	CHECK_STR(a.text, "المغرب");
+	article_clear(&a);
+
+	CHECK(parse("not json", NULL, NULL) == INPUT_NOT_JSON);
+	CHECK(parse("{\"id\":\"a\",\"text\":", NULL, NULL) == INPUT_NOT_JSON);
+	CHECK(parse("[1,2]", NULL, NULL) == INPUT_NOT_JSON);
+	CHECK(parse("{\"text\":\"t\"}", NULL, NULL) == INPUT_NO_ID);
+	CHECK(parse("{\"id\":\"\",\"text\":\"t\"}", NULL, NULL) == INPUT_NO_ID);
+	CHECK(parse("{\"id\":\"a\",\"text\":5}", NULL, id) == INPUT_BAD_TEXT);
+	CHECK_STR(id, "a");
+	CHECK(parse("{\"id\":\"a\"}", NULL, NULL) == INPUT_BAD_TEXT);
+	CHECK(parse("{\"id\":\"a\",\"text\":\"t\",\"title\":[]}", NULL, NULL) == INPUT_BAD_FIELD);
+	CHECK(parse("{\"id\":\"a\",\"text\":\"t\",\"lang\":\"de\"}", NULL, NULL) == INPUT_BAD_FIELD);
+	CHECK(parse("{\"id\":\"a\",\"text\":\"\\u0000\"}", NULL, NULL) == INPUT_NOT_JSON);
+	CHECK(parse("{\"id\":\"a\",\"text\":\"\\ud800\"}", NULL, NULL) == INPUT_NOT_JSON);
+	CHECK(parse("{\"id\":\"a\",\"text\":\"\xff\"}", NULL, NULL) == INPUT_BAD_UTF8);
+	CHECK(parse("{\"id\":\"a\"}", "ok \xc3", id) == INPUT_BAD_UTF8);
+	CHECK_STR(id, "a");
+	CHECK(parse("{\"id\":\"a\",\"text\":\"t\"}", "t", NULL) == INPUT_BAD_TEXT);
+	CHECK(parse("", NULL, NULL) == INPUT_EMPTY);
+	CHECK(parse("{\"id\":7,\"text\":\"\"}", NULL, id) == INPUT_OK);
+	CHECK_STR(id, "7");
+	/* deep nesting is refused by the parser, not by the stack */
+	char deep[5000];
+	memset(deep, '[', sizeof deep - 1);
+	deep[sizeof deep - 1] = '\0';
+	CHECK(parse(deep, NULL, NULL) == INPUT_NOT_JSON);
+	/* over the size limit */
+	CHECK(article_parse(&a, one, strlen(one), NULL, 0, 10, err, sizeof err) == INPUT_TOO_LARGE);
+	article_clear(&a);
+	CHECK_STR(input_error_name(INPUT_BAD_UTF8), "bad_utf8");
+	return test_done("article");
+}

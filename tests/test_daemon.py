@@ -1,0 +1,445 @@
+#!/usr/bin/python3
+"""Integration tests of `nerd serve`: the real daemon over real sockets.
+
+usage: test_daemon.py NERD CASE   (CASE: see CASES at the end)
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_harness import (SRC, Collector, Daemon, articles, push, strip,
+                            write_jsonl)
+
+NERD = os.path.abspath(sys.argv[1])
+N = 10000
+
+
+def fail(msg, daemon=None):
+    print("FAIL:", msg)
+    if daemon:
+        print("---- daemon log (tail) ----")
+        print("\n".join(daemon.log().splitlines()[-40:]))
+    sys.exit(1)
+
+
+def check(cond, msg, daemon=None):
+    if not cond:
+        fail(msg, daemon)
+
+
+def validator():
+    """The annotation schema's validator, or None if the schema is absent."""
+    path = os.path.join(SRC, "schema", "annotation.schema.json")
+    if not os.path.exists(path):
+        print("note: schema/annotation.schema.json absent; not validated")
+        return None
+    import jsonschema
+    with open(path) as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def reference(arts, tmp, gazetteers=None):
+    """What `nerd tag` writes for the same articles, by id."""
+    path = os.path.join(tmp, "ref.jsonl")
+    write_jsonl(path, arts)
+    out = subprocess.run([NERD, "tag", "-g", gazetteers or
+                          os.path.join(SRC, "gazetteers"), "-r",
+                          os.path.join(SRC, "rules"), path],
+                         capture_output=True, check=True)
+    return {o["id"]: strip(o) for o in map(json.loads,
+                                            out.stdout.decode().splitlines())}
+
+
+def exactly_once(col, arts, d):
+    anns = col.annotations()
+    ids = [a["id"] for a in anns]
+    want = {a["id"] for a in arts}
+    missing = want - set(ids)
+    check(not missing, f"{len(missing)} missing, e.g. {sorted(missing)[:5]}", d)
+    dups = len(ids) - len(set(ids))
+    check(dups == 0, f"{dups} duplicated annotations", d)
+    return anns
+
+
+def seq_no_gaps(col, d):
+    seqs = [o["seq"] for _, o in col.snapshot()]
+    check(seqs == sorted(seqs), "seq not increasing", d)
+    check(seqs[-1] - seqs[0] + 1 == len(seqs), "gap in seq", d)
+
+
+def case_roundtrip():
+    """10,000 articles in, 10,000 annotations out, each equal to nerd tag's
+    (except seq and stats), half one-frame, half two-frame."""
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        arts = articles(N)
+        t0 = time.time()
+        push(d, arts[: N // 2])
+        push(d, arts[N // 2:], two_frame=True)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= N, 60)
+        dt = time.time() - t0
+        check(ok, f"only {len(col.annotations())} of {N} annotations", d)
+        time.sleep(0.3)
+        col.stop()
+        anns = exactly_once(col, arts, d)
+        seq_no_gaps(col, d)
+        ref = reference(arts, d.tmp)
+        bad = [a["id"] for a in anns if strip(a) != ref[a["id"]]]
+        check(not bad, f"{len(bad)} differ from nerd tag, e.g. {bad[:3]}: "
+              f"{anns[[a['id'] for a in anns].index(bad[0])] if bad else ''}"
+              f" vs {ref[bad[0]] if bad else ''}", d)
+        for a in anns:
+            check(a["stats"]["ruleset"] and a["stats"]["worker"] in (1, 2),
+                  "stats.worker/ruleset", d)
+        v = validator()
+        if v:
+            for a in anns:
+                errs = list(v.iter_errors(a))
+                check(not errs, f"schema: {errs[:1]}", d)
+        st = d.ctl("stats")
+        check(st["received"] == N and st["published"] == N, f"stats {st}", d)
+        check(st["latency_us"]["p50"] > 0, "latency", d)
+        check(d.stop() == 0, "exit status", d)
+        print(f"ok: {N} annotations in {dt:.2f} s ({N / dt:.0f}/s)")
+    finally:
+        d.close()
+
+
+def case_kill_worker():
+    """SIGKILL of a worker mid-stream: still every annotation, once."""
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        arts = articles(N, seed=1)
+        t = threading.Thread(target=push, args=(d, arts),
+                             kwargs={"pause_every": 200, "pause": 0.02})
+        t.start()
+        check(col.wait_for(lambda c: len(c.annotations()) >= 2000, 60),
+              "stream did not start", d)
+        victim = d.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        t.join()
+        ok = col.wait_for(lambda c: len(c.annotations()) >= N, 60)
+        check(ok, f"only {len(col.annotations())} of {N}", d)
+        time.sleep(0.3)
+        col.stop()
+        exactly_once(col, arts, d)
+        st = d.ctl("stats")
+        check(st["worker_deaths"] == 1, f"worker_deaths {st['worker_deaths']}",
+              d)
+        pids = d.worker_pids()
+        check(len(pids) == 2 and victim not in pids, f"workers {pids}", d)
+        check("killed by signal 9" in d.log(), "death not logged", d)
+        print(f"ok: worker {victim} killed, {N} annotations, "
+              f"{st['retries']} retried")
+    finally:
+        d.close()
+
+
+ZORB = ("Zorblax Quintavious\tPERSON\tnerd:test-zorblax\t"
+        "Zorblax Quintavious\ten\n")
+ZART = {"id": "zorb", "lang": "en",
+        "text": "Yesterday Zorblax Quintavious met the press in Rabat."}
+
+
+def zorb_found(col):
+    for a in col.annotations():
+        if a["id"].startswith("zorb"):
+            return any(e.get("entity_id") == "nerd:test-zorblax"
+                       for e in a["entities"])
+    return None
+
+
+def case_reload():
+    """SIGHUP with a changed gazetteer mid-stream: none missing, the new
+    entry found afterwards."""
+    tmp = tempfile.mkdtemp(prefix="nerd-test-")
+    gz = os.path.join(tmp, "gazetteers")
+    shutil.copytree(os.path.join(SRC, "gazetteers"), gz)
+    d = Daemon(NERD, workers=2, gazetteers=gz, tmp=tmp).start()
+    try:
+        col = Collector(d)
+        push(d, [dict(ZART, id="zorb-before")])
+        check(col.wait_for(lambda c: zorb_found(c) is not None, 20),
+              "no annotation", d)
+        check(zorb_found(col) is False, "entry found before it was added", d)
+        gen0 = d.ctl("ping")["generation"]
+        arts = articles(N, seed=2)
+        t = threading.Thread(target=push, args=(d, arts),
+                             kwargs={"pause_every": 200, "pause": 0.02})
+        t.start()
+        check(col.wait_for(lambda c: len(c.annotations()) >= 2000, 60),
+              "stream did not start", d)
+        with open(os.path.join(gz, "persons.tsv"), "a") as f:
+            f.write(ZORB)
+        d.kill(signal.SIGHUP)
+        t0 = time.time()
+        while d.ctl("ping")["generation"] == gen0 and time.time() - t0 < 30:
+            time.sleep(0.05)
+        check(d.ctl("ping")["generation"] == gen0 + 1, "no new generation", d)
+        t.join()
+        ok = col.wait_for(lambda c: len(c.annotations()) >= N + 1, 60)
+        check(ok, f"only {len(col.annotations()) - 1} of {N}", d)
+        exactly_once(col, arts, d)
+        with col.lock:
+            col.msgs = [m for m in col.msgs if not m[1].get("id", "")
+                        .startswith("zorb")]
+        push(d, [dict(ZART, id="zorb-after")])
+        check(col.wait_for(lambda c: zorb_found(c) is not None, 20),
+              "no annotation after reload", d)
+        check(zorb_found(col) is True, "new entry not found after reload", d)
+        col.stop()
+        # ctl reload does the same on request
+        r = subprocess.run([NERD, "ctl", "-e", d.control, "reload"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and json.loads(r.stdout)["generation"] ==
+              gen0 + 2, f"ctl reload: {r.stdout} {r.stderr}", d)
+        time.sleep(0.5)
+        st = d.ctl("stats")
+        check(all(w["generation"] == gen0 + 2 for w in st["workers"]),
+              f"old generation not retired: {st['workers']}", d)
+        print(f"ok: reloaded mid-stream, {N} annotations, new entry found")
+    finally:
+        d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_reload_broken():
+    """A broken gazetteer on SIGHUP: still serving, the error logged."""
+    tmp = tempfile.mkdtemp(prefix="nerd-test-")
+    gz = os.path.join(tmp, "gazetteers")
+    shutil.copytree(os.path.join(SRC, "gazetteers"), gz)
+    d = Daemon(NERD, workers=2, gazetteers=gz, tmp=tmp).start()
+    try:
+        col = Collector(d)
+        before = d.ctl("ping")
+        with open(os.path.join(gz, "persons.tsv"), "a") as f:
+            f.write("this line has no tabs\n")
+        d.kill(signal.SIGHUP)
+        check(col.wait_for(lambda c: "reload failed" in d.log(), 30),
+              "reload failure not logged", d)
+        check(re.search(r"persons\.tsv:\d+", d.log()),
+              "the log does not name file:line", d)
+        after = d.ctl("ping")
+        check(after["generation"] == before["generation"] and
+              after["ruleset"] == before["ruleset"], "engine changed", d)
+        arts = articles(500, seed=3)
+        push(d, arts)
+        check(col.wait_for(lambda c: len(c.annotations()) >= 500, 30),
+              "not serving after a failed reload", d)
+        col.stop()
+        exactly_once(col, arts, d)
+        r = subprocess.run([NERD, "ctl", "-e", d.control, "reload"],
+                           capture_output=True, text=True)
+        check(r.returncode == 1 and "persons.tsv" in r.stderr,
+              f"ctl reload should fail: {r.stdout} {r.stderr}", d)
+        check(d.ctl("stats")["reload_failures"] == 2, "reload_failures", d)
+        print("ok: broken gazetteer refused, still serving")
+    finally:
+        d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_sigterm_acked():
+    """SIGTERM mid-stream with the acknowledged feeder (`nerd feed -a`):
+    every acknowledged article was published; the daemon exits 0."""
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        arts = articles(N, seed=4)
+        path = os.path.join(d.tmp, "in.jsonl")
+        write_jsonl(path, arts)
+        acklog = os.path.join(d.tmp, "acks.tsv")
+        feed = subprocess.Popen([NERD, "feed", "-e", d.acked, "-a", "-w", "50",
+                                 "--timeout", "1000", "--retries", "1", "--give-up", "2000",
+                                 "--ack-log", acklog, path],
+                                stderr=subprocess.PIPE, text=True)
+
+        def acked():
+            try:
+                with open(acklog) as f:
+                    return sum(1 for _ in f)
+            except FileNotFoundError:
+                return 0
+        t0 = time.time()
+        while acked() < 1000 and time.time() - t0 < 30:
+            time.sleep(0.005)
+        check(acked() >= 1000, "the acked feed did not start", d)
+        rc = d.stop(signal.SIGTERM)
+        check(rc == 0, f"exit status {rc}", d)
+        _, err = feed.communicate(timeout=60)
+        time.sleep(0.3)
+        col.stop()
+        published = {a["id"] for a in col.annotations()}
+        with open(acklog) as f:
+            acks = [l.rstrip("\n").split("\t") for l in f]
+        ok = [i for i, s in acks if s == "ok"]
+        lost = [i for i in ok if i not in published]
+        check(not lost, f"{len(lost)} acknowledged but not published: "
+              f"{lost[:5]}", d)
+        check("stopping" in d.log() and "stopped" in d.log(),
+              "no drain logged", d)
+        print(f"ok: stopped after {len(ok)} acknowledged, all published; "
+              f"feed said: {err.strip().splitlines()[-1]}")
+    finally:
+        d.close()
+
+
+def case_bad_input():
+    """Each kind of bad input gets its err event (and its counter), and
+    the next good article is still annotated."""
+    import zmq
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        s = d.ctx.socket(zmq.PUSH)
+        s.connect(d.ingest)
+        good = {"id": "good", "text": "Emmanuel Macron visited Morocco."}
+        bad = [
+            ("not_json", [b"this is not JSON"]),
+            ("not_json", [b"[1, 2, 3]"]),
+            ("bad_utf8", [b'{"id": "u1"}', b"caf\xc3 \xff\xfe"]),
+            ("bad_utf8", [b'{"id": "u2", "text": "ok", "title": "\xff"}']),
+            ("no_id", [b'{"text": "no id here"}']),
+            ("bad_text", [b'{"id": "t1", "text": 42}']),
+            ("bad_text", [b'{"id": "t2"}']),
+            ("empty", [b""]),
+            ("too_large", [json.dumps({"id": "big", "text": "x" * 200000})
+                           .encode()]),
+            ("too_large", [b'{"id": "big2"}', b"y" * 200000]),
+        ]
+        for i, (kind, frames) in enumerate(bad):
+            s.send_multipart(frames)
+            g = dict(good, id=f"good-{i}")
+            s.send_string(json.dumps(g))
+            ok = col.wait_for(lambda c: any(a["id"] == g["id"] for a in
+                                            c.annotations()), 20)
+            check(ok, f"good article after {kind} not annotated", d)
+            errs = col.errors()
+            check(len(errs) == i + 1, f"{kind}: {len(errs)} err events", d)
+            e = errs[-1]
+            check(e["error"] == kind, f"expected {kind}, got {e}", d)
+            check(e["schema"] == "nerd.error/1" and "seq" in e and
+                  e["message"], f"err event {e}", d)
+        ids = [e["id"] for e in col.errors()]
+        check(ids[2] == "u1" and ids[5] == "t1" and ids[9] == "big2",
+              f"err ids {ids}", d)
+        st = d.ctl("stats")
+        for kind in set(k for k, _ in bad):
+            want = sum(1 for k, _ in bad if k == kind)
+            check(st["errors_by_kind"][kind] == want,
+                  f"counter {kind}: {st['errors_by_kind'][kind]}", d)
+        check(d.proc.poll() is None, "daemon died", d)
+        s.close()
+        col.stop()
+        print(f"ok: {len(bad)} bad inputs reported, good ones annotated")
+    finally:
+        d.close()
+
+
+def case_config():
+    """`nerd serve -n` checks a file; errors are file:line: message; the
+    bundled configuration is valid and loopback only."""
+    conf = os.path.join(SRC, "etc", "nerd.conf")
+    r = subprocess.run([NERD, "serve", "-n", "-c", conf], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, f"bundled config: {r.stderr}")
+    with open(conf) as f:
+        for line in f:
+            m = re.match(r"\s*(ingest|ingest_acked|output|control)\s*=\s*(.*)",
+                         line)
+            if m:
+                check("127.0.0.1" in m.group(2) or "ipc://" in m.group(2),
+                      f"bundled config not loopback: {line}")
+    tmp = tempfile.mkdtemp(prefix="nerd-test-")
+    try:
+        for text, want in [
+            ("[nerd]\nworkers = many\n", ":2: workers"),
+            ("[nerd]\n\n[bogus]\nx = 1\n", ":4: unknown section"),
+            ("[endpoints]\noutput = tcp://127.0.0.1:1\n", ":2: output"),
+            ("[nerd]\nworkers = 1\n", "[engine] needs"),
+        ]:
+            p = os.path.join(tmp, "bad.conf")
+            with open(p, "w") as f:
+                f.write(text)
+            r = subprocess.run([NERD, "serve", "-n", "-c", p],
+                               capture_output=True, text=True)
+            check(r.returncode == 1 and r.stderr.startswith(p) and
+                  want in r.stderr, f"{text!r}: {r.stderr}")
+        print("ok: configuration checks")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_clients():
+    """nerd feed / sub / ctl and the Python examples against the daemon."""
+    d = Daemon(NERD, workers=1).start()
+    try:
+        arts = articles(300, seed=5)
+        path = os.path.join(d.tmp, "in.jsonl")
+        write_jsonl(path, arts)
+        py = "/usr/bin/python3"
+        sub = subprocess.Popen([py, os.path.join(SRC, "examples",
+                                "subscribe.py"), "-e", d.output, "-t",
+                                "ann.", "-n", "600"],
+                               stdout=subprocess.PIPE, text=True)
+        nsub = subprocess.Popen([NERD, "sub", "-e", d.output, "-t", "ann.",
+                                 "-n", "600", "-i", "20000"],
+                                stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)       # both subscriptions reach the PUB
+        r = subprocess.run([py, os.path.join(SRC, "examples", "feed.py"),
+                            "-e", d.acked, "--acked", path],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"examples/feed.py: {r.stderr}", d)
+        r = subprocess.run([NERD, "feed", "-e", d.ingest, "-2", path],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and "300 articles" in r.stderr,
+              f"nerd feed: {r.stderr}", d)
+        out, _ = sub.communicate(timeout=60)
+        lines = [json.loads(l) for l in out.splitlines()]
+        check(len(lines) == 600, f"subscribe.py got {len(lines)}", d)
+        out, _ = nsub.communicate(timeout=60)
+        lines = [json.loads(l) for l in out.splitlines()]
+        check(len(lines) == 600 and all(o["schema"] == "nerd.annotation/1"
+                                        for o in lines),
+              f"nerd sub got {len(lines)}", d)
+        check({o["id"] for o in lines} == {a["id"] for a in arts}, "ids", d)
+        for cmd in ("ping", "stats"):
+            r = subprocess.run([NERD, "ctl", "-e", d.control, cmd],
+                               capture_output=True, text=True)
+            check(r.returncode == 0 and json.loads(r.stdout), f"ctl {cmd}", d)
+        st = json.loads(r.stdout)
+        check(st["published"] == 600 and st["acks"] == 300, f"stats {st}", d)
+        print("ok: clients")
+    finally:
+        d.close()
+
+
+CASES = {
+    "roundtrip": case_roundtrip,
+    "kill_worker": case_kill_worker,
+    "reload": case_reload,
+    "reload_broken": case_reload_broken,
+    "sigterm_acked": case_sigterm_acked,
+    "bad_input": case_bad_input,
+    "config": case_config,
+    "clients": case_clients,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
+        print(__doc__, "cases:", " ".join(CASES))
+        sys.exit(2)
+    CASES[sys.argv[2]]()

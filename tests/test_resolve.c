@@ -1,0 +1,53 @@
+/* Overlap resolution: longest, then priority, then source; nested. */
+#include "check.h"
+#include "resolve.h"
+
+static struct mention *add(struct mentions *m, uint32_t s, uint32_t e,
+    int prio, int kind)
+{
+	struct mention *x = mentions_add(m);
+	x->start = s;
+	x->end = e;
+	x->prio = (uint8_t)prio;
+	x->kind = (uint8_t)kind;
+	x->field = FIELD_TEXT;
+	x->type = (uint8_t)(s + e + prio + kind); /* a tag to find it by */
+	return x;
+}
+
+int main(void)
+{
+	struct mentions m = {0};
+	struct resolve_scratch rs = {0};
+	uint32_t ncp[NFIELDS] = {0, 100};
+
+	add(&m, 0, 10, 50, SRC_GAZETTEER);
+	add(&m, 5, 20, 10, SRC_RULE);  /* longer: wins */
+	add(&m, 30, 35, 40, SRC_RULE);
+	add(&m, 30, 35, 60, SRC_RULE); /* same span, higher priority: wins */
+	add(&m, 40, 45, 50, SRC_RULE);
+	add(&m, 40, 45, 50, SRC_GAZETTEER); /* same, gazetteer first */
+	add(&m, 50, 60, 50, SRC_GAZETTEER);
+	add(&m, 52, 55, 50, SRC_GAZETTEER); /* inside: nested or dropped */
+	resolve(&m, ncp, 0, &rs);
+	CHECK(m.n == 4);
+	CHECK(m.v[0].start == 5 && m.v[0].end == 20);
+	CHECK(m.v[1].start == 30 && m.v[1].prio == 60);
+	CHECK(m.v[2].start == 40 && m.v[2].kind == SRC_GAZETTEER);
+	CHECK(m.v[3].start == 50 && !m.v[3].nested);
+
+	m.n = 0;
+	add(&m, 50, 60, 50, SRC_GAZETTEER);
+	add(&m, 52, 55, 50, SRC_GAZETTEER);
+	add(&m, 58, 65, 50, SRC_GAZETTEER); /* crosses the boundary: dropped */
+	resolve(&m, ncp, 1, &rs);
+	CHECK(m.n == 2);
+	CHECK(m.v[0].start == 50 && !m.v[0].nested);
+	CHECK(m.v[1].start == 52 && m.v[1].nested);
+	CHECK(resolve_overlaps(&m, FIELD_TEXT, 59, 61));
+	CHECK(!resolve_overlaps(&m, FIELD_TEXT, 60, 61));
+	CHECK(!resolve_overlaps(&m, FIELD_TITLE, 50, 61));
+	free(m.v);
+	resolve_scratch_free(&rs);
+	return test_done("resolve");
+}

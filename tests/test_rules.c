@@ -1,0 +1,85 @@
+/*
+ * Rules: file errors name file and line; examples are checked; a pattern
+ * built to backtrack hits its limit, is counted, and the rest of the
+ * article is still tagged.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "diag.h"
+#include "engine.h"
+#include "rules.h"
+
+int main(void)
+{
+	/* parse errors */
+	struct diag d = {0};
+	struct rule_def *defs = NULL;
+	size_t n = 0;
+	const char *bad = "rule a\ntype FOO\ntrigger x\npattern x\n\nrule a\ntype PERSON\nbogus 1\n";
+	CHECK(rules_parse("bad.rules", bad, strlen(bad), &defs, &n, &d) < 0);
+	CHECK(strstr(d.first, "bad.rules:2: error: unknown type 'FOO'") != NULL);
+	/* unknown type, then no type; duplicate name; unknown key; the second
+	 * rule's missing trigger and pattern */
+	CHECK(d.errors == 6);
+	rule_defs_free(defs, n);
+
+	/* a pattern that does not compile is reported at its rule's line */
+	struct diag d2 = {0};
+	defs = NULL;
+	n = 0;
+	const char *unbal = "# comment\nrule p\ntype PERSON\ntrigger x\npattern (x\n";
+	CHECK(rules_parse("p.rules", unbal, strlen(unbal), &defs, &n, &d2) == 0);
+	struct ruleset *rs = ruleset_compile(defs, n, NULL, 0, &d2);
+	CHECK(rs == NULL);
+	CHECK(strstr(d2.first, "p.rules:2: error: rule p: pattern:") != NULL);
+	rule_defs_free(defs, n);
+
+	char err[512];
+	struct engine *e = engine_build(FIXTURES "/gazetteers", FIXTURES "/rules",
+	    err, sizeof err);
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	CHECK(engine_rule_count(e) == 3);
+	struct diag d3 = {0};
+	CHECK(engine_check_examples(e, &d3) == 6);
+	CHECK(d3.errors == 0);
+
+	/* hostile text: the backtracking rule is skipped, Turkey still found */
+	struct buf text = {0};
+	buf_adds(&text, "Turkey boom");
+	for (int i = 0; i < 40; i++)
+		buf_adds(&text, " aaaa");
+	buf_adds(&text, " !");
+	struct article a = {.id = "h", .text = text.data, .text_len = text.len};
+	struct annotate_opts o = {0};
+	struct annotate_stats st;
+	struct buf out = {0};
+	struct scratch *s = scratch_new();
+	CHECK(engine_annotate(e, s, &a, &o, &out, &st, err, sizeof err) == 0);
+	CHECK(st.rule_limits == 1);
+	CHECK(st.entities == 1);
+	json_t *root = json_loadb(out.data, out.len, 0, NULL);
+	CHECK(root != NULL);
+	CHECK(json_integer_value(json_object_get(json_object_get(root, "stats"),
+	    "rule_limits")) == 1);
+	json_decref(root);
+
+	/* the prefilter: without its trigger word the rule does not run */
+	buf_reset(&out);
+	const char *quiet = "Turkey aaaa aaaa 1";
+	a.text = (char *)quiet;
+	a.text_len = strlen(quiet);
+	CHECK(engine_annotate(e, s, &a, &o, &out, &st, err, sizeof err) == 0);
+	CHECK(st.entities == 1 && st.rule_limits == 0);
+
+	buf_free(&out);
+	buf_free(&text);
+	scratch_destroy(&s);
+	engine_close(&e);
+	return test_done("rules");
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""nerd tag end to end: golden output byte for byte, schema, offsets, bad input.
+
+usage: test_tag.py NERD_BINARY
+"""
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NERD = sys.argv[1]
+FIX = ["-g", f"{ROOT}/tests/fixtures/gazetteers", "-r", f"{ROOT}/tests/fixtures/rules"]
+SAMPLE = f"{ROOT}/examples/sample.jsonl"
+SEED = os.path.normpath(f"{ROOT}/../shared/seed")
+ANN = json.load(open(f"{ROOT}/schema/annotation.schema.json"))
+ERR = json.load(open(f"{ROOT}/schema/error.schema.json"))
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+
+
+def tag(args, stdin=None):
+    p = subprocess.run([NERD, "tag", *args], input=stdin, capture_output=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr.decode()
+
+
+def check_offsets(article, ann):
+    """Every offset kind slices out exactly the mention's text."""
+    for e in ann["entities"]:
+        field = article.get(e["field"], "")
+        b = field.encode()
+        u16 = field.encode("utf-16-le")
+        check(field[e["start"]:e["end"]] == e["text"], f"code points {e}")
+        check(b[e["byte_start"]:e["byte_end"]].decode() == e["text"], f"bytes {e}")
+        check(u16[2 * e["utf16_start"]:2 * e["utf16_end"]].decode("utf-16-le") == e["text"],
+              f"utf16 {e}")
+
+
+# 1. Golden: the fixture data on the sample articles, byte for byte, twice.
+rc, out1, err = tag([*FIX, SAMPLE])
+check(rc == 0, f"tag exit {rc}: {err}")
+golden = open(f"{ROOT}/tests/golden/sample.ann.jsonl", "rb").read()
+check(out1 == golden, "output differs from tests/golden/sample.ann.jsonl")
+rc, out2, _ = tag([*FIX, SAMPLE])
+check(out1 == out2, "two runs differ")
+rc, out3, _ = tag(FIX, stdin=open(SAMPLE, "rb").read())
+check(out1 == out3, "stdin and file input differ")
+
+# 2. The bundled data on the sample: schema-valid, offsets exact, meta echoed.
+articles = [json.loads(l) for l in open(SAMPLE, encoding="utf-8")]
+rc, out, err = tag([SAMPLE])
+check(rc == 0, f"bundled tag exit {rc}: {err}")
+lines = out.decode().splitlines()
+check(len(lines) == len(articles), "one annotation per article")
+for a, line in zip(articles, lines):
+    ann = json.loads(line)
+    jsonschema.validate(ann, ANN)
+    check(ann["id"] == a["id"], "ids in order")
+    check(ann.get("meta") == a.get("meta"), "meta echoed untouched")
+    check_offsets(a, ann)
+    check(len(ann["entities"]) >= 3, f"{a['id']}: at least 3 mentions with the bundled data")
+
+# 3. --text on a plain file.
+rc, out, err = tag(["--text", f"{ROOT}/tests/fixtures/plain.txt", *FIX])
+ann = json.loads(out)
+check(rc == 0 and ann["id"] == "plain.txt", f"--text: {err}")
+check([e["text"] for e in ann["entities"]] == ["المغرب", "Turkey"], f"--text entities {ann}")
+
+# 4. Bad input: an error object on its line, a message on stderr, exit 1,
+#    and the good articles around it still tagged.
+bad = b"\n".join([
+    b'{"id":"good-1","text":"Turkey"}',
+    b'not json',
+    b'{"id":"u","text":"\xff\xfe"}',
+    b'{"text":"no id"}',
+    b'{"id":"n","text":42}',
+    b'{"id":"e","text":""}',
+    b'{"id":"good-2","text":"the United States"}',
+]) + b"\n"
+rc, out, err = tag(FIX, stdin=bad)
+check(rc == 1, "exit status 1 after bad input")
+res = [json.loads(l) for l in out.decode().splitlines()]
+check(len(res) == 7, "one line per input line")
+kinds = [r.get("error") for r in res]
+check(kinds == [None, "not_json", "bad_utf8", "no_id", "bad_text", None, None], f"kinds {kinds}")
+for r in res:
+    jsonschema.validate(r, ERR if "error" in r else ANN)
+check(res[0]["entities"][0]["text"] == "Turkey" and res[6]["entities"][0]["text"] == "United States",
+      "good articles around bad ones")
+check(res[5]["entities"] == [], "empty text: no mentions, no error")
+check("<stdin>:3: bad_utf8: invalid UTF-8 at byte" in err, f"stderr names line and byte: {err}")
+
+# 5. The seed article with the bundled data (skipped without ../shared).
+if os.path.isdir(SEED):
+    text = open(f"{SEED}/000_b64ed96aac6529e2.txt", encoding="utf-8").read()
+    art = {"id": "seed", "text": text}
+    rc, out, err = tag([], stdin=(json.dumps(art, ensure_ascii=False) + "\n").encode())
+    ann = json.loads(out)
+    jsonschema.validate(ann, ANN)
+    check_offsets(art, ann)
+    gold = json.load(open(f"{SEED}/000_b64ed96aac6529e2.gold.json", encoding="utf-8"))
+    found = {(e["start"], e["end"], e["type"]) for e in ann["entities"]}
+    missing = [g for g in gold["entities"] if (g["start"], g["end"], g["type"]) not in found]
+    check(not missing, f"seed mentions missing: {missing}")
+else:
+    print(f"skipping the seed checks: {SEED} is absent")
+
+print("tag:", "ok" if not failures else f"{failures} failures")
+sys.exit(1 if failures else 0)
