@@ -76,6 +76,20 @@ def mixed_case(s):
     return s[0].upper() + s[1:] if s and s[0].islower() and s.split(' ')[0].split('-')[0] not in LOWER else s
 
 
+_country_keys = None
+
+
+def country_keys():
+    global _country_keys
+    if _country_keys is None:
+        _country_keys = set()
+        for fn in ('countries.tsv', 'countries-extra.tsv'):
+            for line in open(os.path.join(GAZ, fn), encoding='utf-8'):
+                if line.strip() and not line.startswith('#'):
+                    _country_keys.add(norm_key(line.split('\t')[0]))
+    return _country_keys
+
+
 def surface_ok(s, person):
     s = s.strip()
     if len(s) < 4 or not re.search(r'\w', s):
@@ -125,7 +139,10 @@ def main():
         forms.append((canon, 'en'))
         for a in abbrs:
             a = a.strip()
-            if not person and len(a.replace('.', '')) >= 3 and ' ' not in a:
+            # "(SOMALIA)" after a branch's name is where it is, not an
+            # abbreviation of it
+            if (not person and len(a.replace('.', '')) >= 3 and ' ' not in a
+                    and norm_key(a) not in country_keys()):
                 forms.append((a, '*'))
         orig = clean(orig)
         if orig and is_arabic(orig):
