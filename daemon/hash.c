@@ -107,7 +107,8 @@ uint32_t strmap_put(struct strmap *m, const char *k, size_t n, uint32_t v)
 		m->keys = p;
 		m->kcap = c;
 	}
-	memcpy(m->keys + m->klen, k, n);
+	if (n) /* the empty key has no bytes (and keys may be NULL) */
+		memcpy(m->keys + m->klen, k, n);
 	s->h = h;
 	s->off = (uint32_t)m->klen;
 	s->len = (uint32_t)n;

@@ -505,8 +505,10 @@ static void take_control(struct master *m)
 		r = json_pack("{s:s, s:i, s:i, s:s}", "status", "ok", "pid",
 		    (int)getpid(), "generation", (int)m->generation, "ruleset",
 		    engine_ruleset(m->engine));
-	else if (!strcmp(cmd, "stats"))
+	else if (!strcmp(cmd, "stats")) {
 		r = current_stats(m);
+		json_object_del(r, "seq");   /* only published messages have one */
+	}
 	else if (!strcmp(cmd, "reload")) {
 		if (reload(m, err, sizeof err) == 0)
 			r = json_pack("{s:s, s:i, s:s}", "status", "ok",
@@ -652,6 +654,7 @@ static int drained(struct master *m)
 /* Tell every worker to quit, and wait (SIGKILL after 5 s). */
 static void stop_workers(struct master *m)
 {
+	m->stopping = 1;           /* reap() must not replace anyone now */
 	for (int i = 0; i < m->disp.nslots; i++)
 		if (m->disp.slots[i].pid) {
 			m->disp.slots[i].retiring = 1;
@@ -781,6 +784,10 @@ static void serve_loop(struct master *m)
 			json_t *o = current_stats(m);
 			publish_stats(&m->pub, o);
 			json_decref(o);
+			sd_notifyf(0, "STATUS=%s generation %u: %" PRIu64
+			    " received, %" PRIu64 " published", m->stopping ?
+			    "draining" : "serving", m->generation,
+			    m->stats.received, m->stats.published);
 			m->next_stats = now + m->cfg.stats_interval_s;
 		}
 		if (m->watchdog_usec && now >= m->next_watchdog) {
