@@ -286,6 +286,20 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	x->source = arena_add(&c->s->arena, src, strlen(src));
 }
 
+/* "U.S.", "U.N.", "E.A.U.": a name written as letter-period pairs keeps
+ * its last period, which the word-boundary spans leave out. */
+static void keep_abbreviation_period(struct scratch *s)
+{
+	for (size_t i = 0; i < s->m.n; i++) {
+		struct mention *x = &s->m.v[i];
+		const struct normtext *t = &s->f[x->field].nt;
+		if (x->end < t->ncp && x->end >= x->start + 3 &&
+		    orig_cp(t, x->end) == '.' && orig_cp(t, x->end - 2) == '.' &&
+		    tokenize_is_word(orig_cp(t, x->end - 1)))
+			x->end++;
+	}
+}
+
 static int run_rules(const struct engine *e, struct scratch *s, int field,
     const char *lang, unsigned *limits)
 {
@@ -396,6 +410,7 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 		    s->fired);
 		run_rules(e, s, f, lang, &limits);
 	}
+	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
 	propagate(&s->m, views, &s->arena);
 

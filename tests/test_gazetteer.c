@@ -70,6 +70,8 @@ int main(void)
 	CHECK_STR(tag("Turkey and the US agreed", 0), "COUNTRY:Turkey:TR|COUNTRY:US:US");
 	CHECK_STR(tag("Us", 0), "");
 	CHECK_STR(tag("la Côte d’Ivoire", 0), "COUNTRY:Côte d’Ivoire:CI");
+	/* letter-period abbreviations keep their last period */
+	CHECK_STR(tag("the U.S. said", 0), "COUNTRY:U.S.:US");
 	/* a name does not run across a sentence break */
 	CHECK_STR(tag("the United. States", 0), "");
 	/* nested mentions, only when asked for */
