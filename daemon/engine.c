@@ -44,8 +44,7 @@ struct scratch {
 	struct mentions m;
 	struct buf arena;
 	struct buf tmp;
-	uint64_t *fired;
-	size_t fired_words;
+	struct fires fires;
 	struct rule_scratch *rs;
 	const struct ruleset *rs_for;
 	struct resolve_scratch res;
@@ -175,7 +174,7 @@ void scratch_destroy(struct scratch **ps)
 	free(s->m.v);
 	buf_free(&s->arena);
 	buf_free(&s->tmp);
-	free(s->fired);
+	free(s->fires.v);
 	rule_scratch_destroy(&s->rs);
 	resolve_scratch_free(&s->res);
 	free(s);
@@ -188,14 +187,6 @@ static void prepare(const struct engine *e, struct scratch *s)
 		rule_scratch_destroy(&s->rs);
 		s->rs = rule_scratch_new(e->rules);
 		s->rs_for = e->rules;
-	}
-	size_t words = e->ndefs / 64 + 1;
-	if (s->fired_words < words) {
-		free(s->fired);
-		s->fired = calloc(words, sizeof *s->fired);
-		if (!s->fired)
-			abort();
-		s->fired_words = words;
 	}
 	s->m.n = 0;
 	buf_reset(&s->arena);
@@ -300,24 +291,90 @@ static void keep_abbreviation_period(struct scratch *s)
 	}
 }
 
+static int by_rule_then_token(const void *pa, const void *pb)
+{
+	const struct fire *a = pa, *b = pb;
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	return a->tok < b->tok ? -1 : a->tok > b->tok;
+}
+
+/* Bytes of context a rule sees on each side of its trigger word: enough
+ * for a title, a long name and its cue words. */
+#define RULE_WINDOW 400
+
+static size_t char_start(const char *s, size_t n, size_t i)
+{
+	if (i >= n)
+		return n;
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+/*
+ * Run each rule that fired, over windows around its trigger words rather
+ * than the whole text: a rule whose triggers are rare costs next to
+ * nothing, and the cost of a rule set grows with what fires, not with how
+ * many rules there are. Overlapping windows are merged, so no text is
+ * scanned twice by one rule.
+ */
 static int run_rules(const struct engine *e, struct scratch *s, int field,
     const char *lang, unsigned *limits)
 {
 	struct hit_ctx c = {e, s, field};
 	const struct normtext *t = &s->f[field].nt;
-	for (size_t w = 0; w < s->fired_words; w++) {
-		while (s->fired[w]) {
-			int bit = __builtin_ctzll(s->fired[w]);
-			s->fired[w] &= s->fired[w] - 1;
-			size_t r = w * 64 + (size_t)bit;
-			const struct rule_def *d = ruleset_def(e->rules, r);
-			if (strcmp(d->lang, "*") && strcmp(d->lang, lang))
-				continue;
-			const char *subj = d->view == VIEW_NORMALIZED ? t->norm.data : t->orig;
-			size_t n = d->view == VIEW_NORMALIZED ? t->norm.len : t->orig_len;
-			if (ruleset_run(e->rules, s->rs, r, subj, n, on_hit, &c) < 0)
-				(*limits)++;
+	const struct tokens *tk = &s->f[field].tk;
+	struct fires *f = &s->fires;
+	qsort(f->v, f->n, sizeof *f->v, by_rule_then_token);
+	for (size_t i = 0; i < f->n;) {
+		size_t r = f->v[i].rule, j = i;
+		while (j < f->n && f->v[j].rule == r)
+			j++;
+		const struct rule_def *d = ruleset_def(e->rules, r);
+		if (strcmp(d->lang, "*") && strcmp(d->lang, lang)) {
+			i = j;
+			continue;
 		}
+		int norm = d->view == VIEW_NORMALIZED;
+		const char *subj = norm ? t->norm.data : t->orig;
+		size_t n = norm ? t->norm.len : t->orig_len;
+		int hit_limit = 0;
+		if (d->anchor) {
+			/* one anchored attempt where each trigger word starts */
+			for (size_t k = i; k < j; k++) {
+				const struct token *w = &tk->v[f->v[k].tok];
+				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+				if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
+					hit_limit = 1;
+			}
+			*limits += (unsigned)hit_limit;
+			i = j;
+			continue;
+		}
+		for (size_t k = i; k < j;) {
+			/* window of this trigger, grown by every trigger that
+			 * falls inside it */
+			size_t lo = 0, hi = 0;
+			for (; k < j; k++) {
+				const struct token *w = &tk->v[f->v[k].tok];
+				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+				size_t e2 = norm ? w->e : t->cp_byte[t->n_orig[w->ne - 1] + 1];
+				size_t wlo = b > RULE_WINDOW ? b - RULE_WINDOW : 0;
+				size_t whi = e2 + RULE_WINDOW < n ? e2 + RULE_WINDOW : n;
+				if (hi && wlo > hi)
+					break;
+				if (!hi)
+					lo = wlo;
+				hi = whi;
+			}
+			lo = char_start(subj, n, lo);
+			hi = char_start(subj, n, hi);
+			if (ruleset_run(e->rules, s->rs, r, subj, lo, hi, on_hit, &c) < 0)
+				hit_limit = 1;
+		}
+		*limits += (unsigned)hit_limit;
+		i = j;
 	}
 	return 0;
 }
@@ -405,9 +462,9 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 			lang = langid(&fs->nt, &fs->tk);
 		ncp[f] = fs->nt.ncp;
 		views[f] = (struct field_view){&fs->nt, &fs->tk};
-		memset(s->fired, 0, s->fired_words * sizeof *s->fired);
+		s->fires.n = 0;
 		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
-		    s->fired);
+		    &s->fires);
 		run_rules(e, s, f, lang, &limits);
 	}
 	keep_abbreviation_period(s);
@@ -506,7 +563,7 @@ int engine_check_examples(const struct engine *e, struct diag *d)
 			struct example_ctx c = {.t = &t, .view = def->view};
 			const char *subj = def->view == VIEW_NORMALIZED ? t.norm.data : t.orig;
 			size_t n = def->view == VIEW_NORMALIZED ? t.norm.len : t.orig_len;
-			int rc = ruleset_run(e->rules, rs, r, subj, n, on_example_hit, &c);
+			int rc = ruleset_run(e->rules, rs, r, subj, 0, n, on_example_hit, &c);
 			run++;
 			int ok = rc >= 0 && c.n == ex->nexpect;
 			for (int i = 0; ok && i < c.n; i++)

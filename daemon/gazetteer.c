@@ -1,6 +1,7 @@
 /*
  * gazetteer.c - longest-match lookup of gazetteer entries over tokens.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gazetteer.h"
@@ -100,17 +101,27 @@ static int accepts(const struct image_entry *e, const struct token *v)
 
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    uint64_t *fired)
+    struct fires *f)
 {
 	for (size_t i = 0; i < tk->n; i++) {
 		struct reading rd[6];
 		int nr = gazetteer_readings(img, t, &tk->v[i], rd);
-		for (int r = 0; r < nr && fired; r++) {
+		for (int r = 0; r < nr && f; r++) {
 			if (!rd[r].trig)
 				continue;
 			const uint32_t *l = img->triggers + rd[r].trig;
-			for (uint32_t q = 1; q <= l[0]; q++)
-				fired[l[q] >> 6] |= 1ULL << (l[q] & 63);
+			for (uint32_t q = 1; q <= l[0]; q++) {
+				if (f->n && f->v[f->n - 1].tok == i &&
+				    f->v[f->n - 1].rule == l[q])
+					continue; /* two readings, one trigger */
+				if (f->n == f->cap) {
+					f->cap = f->cap ? f->cap * 2 : 64;
+					f->v = realloc(f->v, f->cap * sizeof *f->v);
+					if (!f->v)
+						abort();
+				}
+				f->v[f->n++] = (struct fire){l[q], (uint32_t)i};
+			}
 		}
 		for (int r = 0; r < nr; r++) {
 			/* Walk the trie from this reading; remember the deepest

@@ -31,12 +31,23 @@ struct reading {
 int gazetteer_readings(const struct image *img, const struct normtext *t,
     const struct token *k, struct reading out[6]);
 
+/* A rule's trigger word seen at token tok: the rule runs around it. */
+struct fire {
+	uint32_t rule, tok;
+};
+
+struct fires {
+	struct fire *v;
+	size_t n, cap;
+};
+
 /*
- * Append the field's gazetteer mentions to m (strings into arena), and set
- * bit r of fired for every rule r triggered by a token.
+ * Append the field's gazetteer mentions to m (strings into arena), and, if
+ * f is not NULL, a fire for every (rule, token) where a token is one of the
+ * rule's trigger words.
  */
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    uint64_t *fired);
+    struct fires *f);
 
 #endif

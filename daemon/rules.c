@@ -179,6 +179,13 @@ int rules_parse(const char *file, const char *text, size_t len,
 				cur->view = VIEW_ORIGINAL;
 			else
 				diag_error(d, file, line, "view must be normalized or original");
+		} else if (!strcmp(key, "anchor")) {
+			if (!strcmp(val, "trigger"))
+				cur->anchor = 1;
+			else if (!strcmp(val, "none"))
+				cur->anchor = 0;
+			else
+				diag_error(d, file, line, "anchor must be trigger or none");
 		} else if (!strcmp(key, "trigger")) {
 			free(cur->trigger);
 			cur->trigger = val;
@@ -390,6 +397,11 @@ int rule_expand(const struct rule_def *r, const struct src_text *classes,
 struct crule {
 	const struct rule_def *def;
 	pcre2_code *code;
+	/* For `anchor trigger` rules, the same pattern compiled anchored:
+	 * PCRE2's JIT serves only the anchoring it was compiled with (an
+	 * anchored match of unanchored code falls back to the interpreter,
+	 * measured 4x slower here). */
+	pcre2_code *acode;
 	int group;         /* capture group of the mention */
 };
 
@@ -422,20 +434,36 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 		c->def = r;
 		if (!r->pattern || rule_expand(r, classes, nclasses, &pat, d) < 0)
 			continue;
-		int ec;
-		PCRE2_SIZE eo;
-		c->code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
-		    PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &ec, &eo, NULL);
-		if (!c->code) {
-			PCRE2_UCHAR msg[160];
-			pcre2_get_error_message(ec, msg, sizeof msg);
-			diag_error(d, r->file, r->line, "rule %s: pattern: %s", r->name,
-			    (const char *)msg);
-			continue;
+		for (int anchored = 0; anchored <= r->anchor; anchored++) {
+			int ec;
+			PCRE2_SIZE eo;
+			pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
+			    PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK |
+				(anchored ? PCRE2_ANCHORED : 0), &ec, &eo, NULL);
+			if (!code) {
+				PCRE2_UCHAR msg[160];
+				pcre2_get_error_message(ec, msg, sizeof msg);
+				diag_error(d, r->file, r->line, "rule %s: pattern: %s",
+				    r->name, (const char *)msg);
+				break;
+			}
+			/* JIT failure is not fatal: the interpreter runs under the
+			 * same limits, only slower; nerd check says so. */
+			int jrc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+			if (jrc != 0 && !anchored) {
+				PCRE2_UCHAR msg[160];
+				pcre2_get_error_message(jrc, msg, sizeof msg);
+				diag_warn(d, r->file, r->line,
+				    "rule %s: no JIT (%s): it runs interpreted, slower",
+				    r->name, (const char *)msg);
+			}
+			if (anchored)
+				c->acode = code;
+			else
+				c->code = code;
 		}
-		/* JIT failure is not fatal: the interpreter runs under the same
-		 * limits, only slower. */
-		(void)pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);
+		if (!c->code)
+			continue;
 		int g = pcre2_substring_number_from_name(c->code, (PCRE2_SPTR) "m");
 		c->group = g > 0 ? g : 0;
 		uint32_t cap;
@@ -456,8 +484,10 @@ void ruleset_destroy(struct ruleset **prs)
 	struct ruleset *rs = *prs;
 	if (!rs)
 		return;
-	for (size_t i = 0; i < rs->n; i++)
+	for (size_t i = 0; i < rs->n; i++) {
 		pcre2_code_free(rs->v[i].code);
+		pcre2_code_free(rs->v[i].acode);
+	}
 	free(rs->v);
 	free(rs);
 	*prs = NULL;
@@ -503,13 +533,13 @@ void rule_scratch_destroy(struct rule_scratch **ps)
 }
 
 int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
-    const char *subject, size_t n, rule_hit_fn fn, void *ctx)
+    const char *subject, size_t from, size_t n, rule_hit_fn fn, void *ctx)
 {
 	const struct crule *c = &rs->v[i];
 	if (!c->code)
 		return 0;
 	int found = 0;
-	size_t off = 0;
+	size_t off = from;
 	while (off <= n) {
 		int rc = pcre2_match(c->code, (PCRE2_SPTR)subject, n, off,
 		    PCRE2_NO_UTF_CHECK, s->md, s->mctx);
@@ -532,4 +562,26 @@ int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
 		off = next;
 	}
 	return found;
+}
+
+int ruleset_run_at(const struct ruleset *rs, struct rule_scratch *s, size_t i,
+    const char *subject, size_t at, size_t n, rule_hit_fn fn, void *ctx)
+{
+	const struct crule *c = &rs->v[i];
+	pcre2_code *code = c->acode ? c->acode : c->code;
+	if (!code)
+		return 0;
+	int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, at,
+	    PCRE2_NO_UTF_CHECK | (c->acode ? 0 : PCRE2_ANCHORED), s->md, s->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0)
+		return -1;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	if (rc > c->group && ov[2 * c->group] != PCRE2_UNSET &&
+	    ov[2 * c->group + 1] > ov[2 * c->group]) {
+		fn(ctx, i, ov[2 * c->group], ov[2 * c->group + 1]);
+		return 1;
+	}
+	return 0;
 }

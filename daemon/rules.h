@@ -27,6 +27,7 @@ struct rule_example {
 struct rule_def {
 	char *name;
 	int type, prio, view;
+	int anchor;        /* 1: matches start at a trigger word's token */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
 	char *pattern;     /* as written */
@@ -80,11 +81,17 @@ void rule_scratch_destroy(struct rule_scratch **s);
 typedef void (*rule_hit_fn)(void *ctx, size_t rule, size_t b, size_t e);
 
 /*
- * Run rule i over subject[0..n). Returns the number of matches, or -1 if
- * the rule hit its match or depth limit (the caller counts and moves on;
- * matches found before the limit are kept).
+ * Run rule i over subject[from..to): matches start at or after from and
+ * end by to; the bytes before from are visible to lookbehinds. Returns the
+ * number of matches, or -1 if the rule hit its match, depth or heap limit
+ * (the caller counts and moves on; matches found before are kept).
  */
 int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
-    const char *subject, size_t n, rule_hit_fn fn, void *ctx);
+    const char *subject, size_t from, size_t to, rule_hit_fn fn, void *ctx);
+
+/* One anchored attempt of rule i at byte at of subject[0..n): 1 if it
+ * matched (fn called), 0 if not, -1 on a limit. */
+int ruleset_run_at(const struct ruleset *rs, struct rule_scratch *s, size_t i,
+    const char *subject, size_t at, size_t n, rule_hit_fn fn, void *ctx);
 
 #endif
