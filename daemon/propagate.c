@@ -6,6 +6,7 @@
 
 #include "propagate.h"
 #include "resolve.h"
+#include "utf8.h"
 
 /* Last words that are not family names: a propagated "الله" or "VI" would
  * tag every mention of God or every sixth thing. Compared normalized. */
@@ -61,8 +62,63 @@ static int names(const char *w, size_t wn, const char *name, size_t n,
 	return -1;
 }
 
+static uint32_t orig_last_cp(const struct normtext *t, const struct token *k)
+{
+	int len;
+	return utf8_decode((const unsigned char *)t->orig +
+	    t->cp_byte[t->n_orig[k->ne - 1]], &len);
+}
+
+/* The name to look for: its last word, and the whole name it ends. */
+struct name {
+	const char *w;            /* the last word, normalized */
+	size_t n;
+	uint32_t last_cp;         /* its original last code point */
+	const struct normtext *t; /* where the full name was found */
+	const struct tokens *tk;
+	uint32_t tok0, tok1;
+};
+
+static int same_token(const struct normtext *a, const struct token *x,
+    const struct normtext *b, const struct token *y)
+{
+	return x->e - x->b == y->e - y->b &&
+	    !memcmp(a->norm.data + x->b, b->norm.data + y->b, x->e - x->b);
+}
+
+/*
+ * Where token i of (t, tk) also ends the whole name, the start of the full
+ * name there (original code points), else the start of token i alone.
+ */
+static uint32_t full_start(const struct normtext *t, const struct tokens *tk,
+    size_t i, const struct name *nm, uint32_t alone)
+{
+	size_t len = nm->tok1 - nm->tok0;
+	if (i + 1 < len)
+		return alone;
+	size_t first = i + 1 - len;
+	for (size_t k = 1; k < len; k++) {
+		const struct token *c = &tk->v[first + k - 1];
+		const struct token *g = &nm->tk->v[nm->tok0 + k - 1];
+		if (tk->v[first + k].flags & TOK_HARD)
+			return alone;
+		if (k > 1 && !same_token(t, c, nm->t, g))
+			return alone;
+		if (k == 1) { /* the first word may carry proclitics */
+			const struct token *c0 = &tk->v[first];
+			int skip = names(t->norm.data + c0->b, c0->e - c0->b,
+			    nm->t->norm.data + g->b, g->e - g->b, c0->flags & TOK_ARABIC);
+			if (skip < 0)
+				return alone;
+			alone = t->n_orig[c0->nb + (uint32_t)skip];
+			continue;
+		}
+	}
+	return alone;
+}
+
 static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
-    const char *name, size_t n, const struct mention *from, uint32_t need)
+    const struct name *nm, const struct mention *from, uint32_t need)
 {
 	for (int fi = 0; fi < NFIELDS; fi++) {
 		if (!f[fi].t)
@@ -73,19 +129,31 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 			const struct token *k = &tk->v[i];
 			if ((k->flags & need) != need)
 				continue;
-			int skip = names(t->norm.data + k->b, k->e - k->b, name, n,
+			int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
 			    k->flags & TOK_ARABIC);
 			if (skip < 0)
 				continue;
+			/* ى and ي fold together, but علي (a name) is not على (on) */
+			uint32_t lc = orig_last_cp(t, k);
+			if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
+				continue;
 			uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
 			uint32_t e = t->n_orig[k->ne - 1] + 1;
+			uint32_t tok0 = (uint32_t)i;
+			if (nm->tk) {
+				uint32_t fs = full_start(t, tk, i, nm, s);
+				if (fs != s) {
+					s = fs;
+					tok0 = (uint32_t)(i + 1 - (nm->tok1 - nm->tok0));
+				}
+			}
 			if (resolve_overlaps(m, fi, s, e))
 				continue;
 			struct mention *x = mentions_add(m);
 			/* from may have moved: mentions_add can realloc */
 			x->start = s;
 			x->end = e;
-			x->tok0 = (uint32_t)i;
+			x->tok0 = tok0;
 			x->tok1 = (uint32_t)i + 1;
 			x->field = (uint8_t)fi;
 			x->kind = SRC_PROPAGATION;
@@ -139,12 +207,10 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				stop = 1;
 			if (stop)
 				continue;
-			char name[256];
-			if (wn >= sizeof name)
-				continue;
-			memcpy(name, w, wn);
+			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
+			    from.tok0, from.tok1};
 			size_t before = m->n;
-			tag_all(m, f, name, wn, &from,
+			tag_all(m, f, &nm, &from,
 			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
@@ -161,13 +227,10 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				after++;
 			if (after >= t->norm.len || t->norm.data[after] != ')')
 				continue;
-			char name[64];
-			size_t wn = a->e - a->b;
-			if (wn >= sizeof name)
-				continue;
-			memcpy(name, t->norm.data + a->b, wn);
+			struct name nm = {t->norm.data + a->b, a->e - a->b,
+			    orig_last_cp(t, a), NULL, NULL, 0, 0};
 			size_t before = m->n;
-			tag_all(m, f, name, wn, &from, TOK_ALLCAPS);
+			tag_all(m, f, &nm, &from, TOK_ALLCAPS);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		}
