@@ -450,7 +450,7 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 			/* JIT failure is not fatal: the interpreter runs under the
 			 * same limits, only slower; nerd check says so. */
 			int jrc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-			if (jrc != 0 && !anchored) {
+			if (jrc != 0) {
 				PCRE2_UCHAR msg[160];
 				pcre2_get_error_message(jrc, msg, sizeof msg);
 				diag_warn(d, r->file, r->line,
