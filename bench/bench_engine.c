@@ -1,21 +1,31 @@
 /*
  * bench_engine.c - the engine's speed on one core, split by stage.
  *
- * usage: bench_engine [-i IMAGE | -g GAZ -r RULES] [--mb N] FILE.txt...
+ * usage: bench_engine [-i IMAGE | -g GAZ [-r RULES]] [--no-rules] [--mb N]
+ *                     [--json OUT] [--label NAME] FILE...
  *
- * Repeats the given texts (as articles of their own size) until N MB
- * (default 50) have been tagged, and prints MB/s for:
+ * A FILE ending in .jsonl holds one article per line (its "text" is
+ * tagged; the lines are also parsed with jansson, timed, to give the speed
+ * of a JSON parse of the same articles); any other FILE is plain text,
+ * articles separated by a form feed (\f), or one article if it has none.
+ * The articles are tagged in turn, repeated until N MB (default 50; 0 means
+ * exactly one pass) have been tagged, and MB/s is printed for:
  *   prepare  decode (UTF-8 check) + normalize + tokenize
- *   match    gazetteers, the rules that fired, overlaps, propagation
- *   output   writing the annotation JSON
- * and the whole (engine_annotate). The split is measured by running the
- * stages on their own (prepare; prepare + gazetteer match) beside the
- * whole, on the same articles in the same run.
+ *   match    gazetteer matching (and the rules' prefilter)
+ *   rest     rules, overlaps, propagation and the annotation JSON
+ * and the whole (engine_annotate: text in as bytes, JSON out). The split
+ * is measured by running the stages on their own (prepare; prepare +
+ * gazetteer match) beside the whole, on the same articles in the same run.
+ * --no-rules builds the engine from the gazetteer folder (-g, else the
+ * bundled one) with an empty rules folder. --json appends one JSON object
+ * with every figure to OUT.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "compile.h"
 #include "datadir.h"
@@ -32,13 +42,79 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct art {
+	char *s;
+	size_t n;
+};
+static struct art *arts;
+static size_t narts, cap_arts;
+static double json_s, json_bytes;
+
+static void add_art(char *s, size_t n)
+{
+	if (narts == cap_arts) {
+		cap_arts = cap_arts ? 2 * cap_arts : 1024;
+		arts = realloc(arts, cap_arts * sizeof *arts);
+		if (!arts)
+			abort();
+	}
+	arts[narts++] = (struct art){s, n};
+}
+
+static int load(const char *path)
+{
+	size_t len;
+	char *all = read_file(path, &len);
+	if (!all) {
+		perror(path);
+		return -1;
+	}
+	size_t pl = strlen(path);
+	if (pl > 6 && !strcmp(path + pl - 6, ".jsonl")) {
+		char *p = all, *end = all + len;
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (n) {
+				json_error_t je;
+				double t0 = now();
+				json_t *o = json_loadb(p, n, 0, &je);
+				json_s += now() - t0;
+				json_bytes += (double)n;
+				const char *text;
+				size_t tl;
+				if (!o || json_unpack(o, "{s:s%}", "text", &text, &tl)) {
+					fprintf(stderr, "%s: a line without text\n", path);
+					return -1;
+				}
+				char *c = malloc(tl + 1);
+				memcpy(c, text, tl + 1);
+				add_art(c, tl);
+				json_decref(o);
+			}
+			p += n + 1;
+		}
+		free(all);
+		return 0;
+	}
+	char *p = all, *end = all + len;
+	while (p < end) {
+		char *ff = memchr(p, '\f', (size_t)(end - p));
+		size_t n = ff ? (size_t)(ff - p) : (size_t)(end - p);
+		if (n)
+			add_art(p, n);
+		p += n + 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *image = NULL, *gaz = NULL, *rules = NULL;
+	const char *image = NULL, *gaz = NULL, *rules = NULL, *json_out = NULL;
+	const char *label = "";
+	int no_rules = 0;
 	double mb = 50;
-	char *texts[64];
-	size_t lens[64];
-	int nt = 0;
+	int nfiles = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-i") && i + 1 < argc)
 			image = argv[++i];
@@ -46,33 +122,56 @@ int main(int argc, char **argv)
 			gaz = argv[++i];
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
 			rules = argv[++i];
+		else if (!strcmp(argv[i], "--no-rules"))
+			no_rules = 1;
 		else if (!strcmp(argv[i], "--mb") && i + 1 < argc)
 			mb = atof(argv[++i]);
-		else if (nt < 64) {
-			texts[nt] = read_file(argv[i], &lens[nt]);
-			if (!texts[nt]) {
-				perror(argv[i]);
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json_out = argv[++i];
+		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
+			label = argv[++i];
+		else {
+			if (load(argv[i]))
 				return 1;
-			}
-			nt++;
+			nfiles++;
 		}
 	}
-	if (!nt) {
-		fprintf(stderr, "usage: bench_engine [-i IMAGE | -g GAZ -r RULES] [--mb N] FILE...\n");
+	if (!narts) {
+		fprintf(stderr, "usage: bench_engine [-i IMAGE | -g GAZ [-r RULES]] "
+		    "[--no-rules] [--mb N] [--json OUT] [--label NAME] FILE...\n");
 		return 2;
 	}
 	char err[512];
+	char empty[] = "/tmp/nerd-bench-norules-XXXXXX";
+	if (no_rules) {
+		if (image) {
+			fprintf(stderr, "--no-rules builds from -g GAZ, not an image\n");
+			return 2;
+		}
+		if (!mkdtemp(empty)) {
+			perror("mkdtemp");
+			return 1;
+		}
+		rules = empty;
+		if (!gaz) {
+			static char g[4096], r[4096];
+			datadir_default(g, sizeof g, r, sizeof r);
+			gaz = g;
+		}
+	}
 	double t0 = now();
 	struct engine *e = datadir_engine(image, gaz, rules, err, sizeof err);
+	double load_s = now() - t0;
+	if (no_rules)
+		rmdir(empty);
 	if (!e) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	double load = now() - t0;
 	size_t total = 0, target = (size_t)(mb * 1e6);
 	size_t reps = 0;
-	for (size_t k = 0; total < target; k++, reps++)
-		total += lens[k % (size_t)nt];
+	for (size_t k = 0; mb > 0 ? total < target : k < narts; k++, reps++)
+		total += arts[k % narts].n;
 
 	/* 1. prepare only */
 	struct normtext nt0 = {0};
@@ -80,10 +179,9 @@ int main(int argc, char **argv)
 	size_t bad, ntok = 0;
 	t0 = now();
 	for (size_t k = 0; k < reps; k++) {
-		const char *s = texts[k % (size_t)nt];
-		size_t n = lens[k % (size_t)nt];
-		if (utf8_validate(s, n, &bad) == 0) {
-			normalize(&nt0, s, n);
+		const struct art *a = &arts[k % narts];
+		if (utf8_validate(a->s, a->n, &bad) == 0) {
+			normalize(&nt0, a->s, a->n);
 			tokenize(&nt0, &tk);
 			ntok += tk.n;
 		}
@@ -93,26 +191,25 @@ int main(int argc, char **argv)
 	/* 2. prepare + gazetteer match */
 	struct mentions m = {0};
 	struct buf arena = {0};
-	uint64_t fired[64];
+	struct fires fired = {0};
 	size_t nm = 0;
 	t0 = now();
 	for (size_t k = 0; k < reps; k++) {
-		const char *s = texts[k % (size_t)nt];
-		size_t n = lens[k % (size_t)nt];
-		if (utf8_validate(s, n, &bad) == 0) {
-			normalize(&nt0, s, n);
+		const struct art *a = &arts[k % narts];
+		if (utf8_validate(a->s, a->n, &bad) == 0) {
+			normalize(&nt0, a->s, a->n);
 			tokenize(&nt0, &tk);
 			m.n = 0;
 			buf_reset(&arena);
-			memset(fired, 0, sizeof fired);
-			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &arena, fired);
+			fired.n = 0;
+			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &arena, &fired);
 			nm += m.n;
 		}
 	}
 	double t_gaz = now() - t0;
 
 	/* 3. the whole: validate + engine_annotate (rules, resolve,
-	 * propagate, output); output measured by writing twice */
+	 * propagate, output) */
 	struct scratch *sc = scratch_new();
 	struct buf out = {0};
 	struct annotate_opts o = {0};
@@ -120,8 +217,8 @@ int main(int argc, char **argv)
 	size_t ents = 0, outbytes = 0;
 	t0 = now();
 	for (size_t k = 0; k < reps; k++) {
-		struct article a = {.id = "bench", .text = texts[k % (size_t)nt],
-		    .text_len = lens[k % (size_t)nt]};
+		const struct art *x = &arts[k % narts];
+		struct article a = {.id = "bench", .text = x->s, .text_len = x->n};
 		if (utf8_validate(a.text, a.text_len, &bad) < 0)
 			continue;
 		buf_reset(&out);
@@ -131,11 +228,13 @@ int main(int argc, char **argv)
 	}
 	double t_all = now() - t0;
 	double MB = (double)total / 1e6;
-	printf("engine, one core: %.1f MB in %zu articles of %.1f KB avg, %zu tokens, %zu mentions (%.1f per KB)\n",
-	    MB, reps, (double)total / (double)reps / 1e3, ntok, ents,
+	printf("engine, one core%s%s: %.1f MB in %zu articles of %.1f KB avg, "
+	    "%zu tokens, %zu gazetteer mentions, %zu entities (%.1f per KB)\n",
+	    *label ? ", " : "", label, MB, reps,
+	    (double)total / (double)reps / 1e3, ntok, nm, ents,
 	    (double)ents / ((double)total / 1e3));
 	printf("  load (build from sources or map image): %.1f ms, %zu rules\n",
-	    load * 1e3, engine_rule_count(e));
+	    load_s * 1e3, engine_rule_count(e));
 	printf("  %-34s %8.1f MB/s  (%5.1f%% of the time)\n",
 	    "decode+normalize+tokenize", MB / t_prep, 100 * t_prep / t_all);
 	printf("  %-34s %8.1f MB/s  (%5.1f%%)\n", "gazetteer matching",
@@ -145,10 +244,43 @@ int main(int argc, char **argv)
 	    100 * (t_all - t_gaz) / t_all);
 	printf("  %-34s %8.1f MB/s  (%.2f output bytes per input byte)\n",
 	    "whole engine", MB / t_all, (double)outbytes / (double)total);
-	(void)nm;
+	if (json_s > 0)
+		printf("  %-34s %8.1f MB/s  (json_loadb of the JSON Lines)\n",
+		    "jansson parse (reference)", json_bytes / 1e6 / json_s);
+	if (json_out) {
+		json_t *j = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:f, s:I, "
+		    "s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		    "label", label, "mb", MB, "articles", (json_int_t)reps,
+		    "tokens", (json_int_t)ntok, "gazetteer_mentions", (json_int_t)nm,
+		    "entities", (json_int_t)ents,
+		    "entities_per_kb", (double)ents / ((double)total / 1e3),
+		    "rules", (json_int_t)engine_rule_count(e),
+		    "load_ms", load_s * 1e3,
+		    "prepare_mbs", MB / t_prep,
+		    "gazetteer_mbs", MB / (t_gaz - t_prep),
+		    "rest_mbs", MB / (t_all - t_gaz),
+		    "whole_mbs", MB / t_all,
+		    "prepare_share", t_prep / t_all,
+		    "gazetteer_share", (t_gaz - t_prep) / t_all,
+		    "output_bytes_per_input_byte", (double)outbytes / (double)total);
+		if (json_s > 0)
+			json_object_set_new(j, "jansson_parse_mbs",
+			    json_real(json_bytes / 1e6 / json_s));
+		FILE *f = fopen(json_out, "a");
+		if (!f) {
+			perror(json_out);
+			return 1;
+		}
+		json_dumpf(j, f, JSON_COMPACT);
+		fputc('\n', f);
+		fclose(f);
+		json_decref(j);
+	}
+	(void)nfiles;
 	buf_free(&out);
 	buf_free(&arena);
 	free(m.v);
+	free(fired.v);
 	normtext_free(&nt0);
 	tokens_free(&tk);
 	scratch_destroy(&sc);

@@ -2,13 +2,25 @@
 """End-to-end throughput of `nerd serve`: a feeder process pushes articles,
 the daemon tags them, a subscriber process receives every annotation.
 Prints articles/s and MB/s (of article text) for 1 and 2 workers, with the
-one-frame and the two-frame input forms. Not a test.
+one-frame and the two-frame input forms; then, per article, the round-trip
+latency percentiles of articles sent one at a time; the image load time,
+the reload time (`ctl reload` round trip, and until the old generation has
+left); and the memory of each worker (RSS and PSS from
+/proc/PID/smaps_rollup), which shows the workers sharing the image.
+Not a test.
 
 usage: bench/daemon_bench.py build/nerd [N] [ARTICLE_BYTES]
+           [--jsonl FILE] [--image IMG] [--workers 1,2] [--json OUT]
+           [--latency N] [--label NAME]
+--jsonl takes the first N articles of FILE (the benchmark corpus) instead
+of making articles of ARTICLE_BYTES from the test sentences; --image runs
+the daemon on a compiled image instead of the source folders.
 """
+import argparse
 import json
 import multiprocessing as mp
 import os
+import re
 import sys
 import time
 
@@ -32,6 +44,17 @@ def make_articles(n, size):
                 total += len(s.encode())
         arts.append({"id": f"b{i}", "text": " ".join(parts),
                      "meta": {"i": i}})
+    return arts
+
+
+def read_articles(path, n):
+    arts = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if len(arts) >= n:
+                break
+            if line.strip():
+                arts.append(json.loads(line))
     return arts
 
 
@@ -69,17 +92,50 @@ def subscriber(endpoint, n, ready, result):
     ctx.term()
 
 
-def run(nerd, arts, workers, two_frame):
+def encode(arts, two_frame):
     if two_frame:
         msgs = []
         for a in arts:
             env = dict(a)
             text = env.pop("text")
             msgs.append([json.dumps(env).encode(), text.encode()])
-    else:
-        msgs = [[json.dumps(a, ensure_ascii=False).encode()] for a in arts]
-    d = Daemon(nerd, workers=workers,
-               extra_nerd="max_message_bytes = 4194304").start()
+        return msgs
+    return [[json.dumps(a, ensure_ascii=False).encode()] for a in arts]
+
+
+class ImageDaemon(Daemon):
+    """The harness's daemon, on a compiled image when one is given."""
+
+    def __init__(self, nerd, workers, image=None, **kw):
+        super().__init__(nerd, workers=workers, **kw)
+        if image:
+            with open(self.conf) as f:
+                conf = f.read()
+            conf = re.sub(r"gazetteers = .*\nrules = .*\n",
+                          f"image = {os.path.abspath(image)}\n", conf)
+            with open(self.conf, "w") as f:
+                f.write(conf)
+
+
+def smaps(pid):
+    out = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 3 and p[2] == "kB":
+                out[p[0].rstrip(":")] = int(p[1])
+    return out
+
+
+def log_ms(d, pattern):
+    m = re.findall(pattern + r" in (\d+) ms", d.log())
+    return int(m[-1]) if m else None
+
+
+def run(nerd, arts, workers, two_frame, image, extra):
+    msgs = encode(arts, two_frame)
+    d = ImageDaemon(nerd, workers, image,
+                    extra_nerd="max_message_bytes = 4194304").start()
     try:
         ready, go, q = mp.Event(), mp.Event(), mp.Queue()
         sub = mp.Process(target=subscriber,
@@ -95,28 +151,127 @@ def run(nerd, arts, workers, two_frame):
         feed.join()
         sub.join()
         st = d.ctl("stats")
+        if extra is not None:
+            extra.update(extras(d, arts, workers))
         return t1 - t0, got, outbytes, st["latency_us"]
     finally:
         d.close()
 
 
+def extras(d, arts, workers):
+    """With the daemon warm after a run: memory per worker, per-article
+    latency of articles sent one at a time, reload time."""
+    out = {"load_ms": log_ms(d, "engine loaded")}
+    master = smaps(d.proc.pid)
+    ws = [smaps(p) for p in d.worker_pids()]
+    out["memory_kb"] = {
+        "master": {"rss": master.get("Rss"), "pss": master.get("Pss")},
+        "workers": [{"rss": w.get("Rss"), "pss": w.get("Pss"),
+                     "shared": w.get("Shared_Clean", 0) + w.get("Shared_Dirty", 0),
+                     "private": w.get("Private_Clean", 0) + w.get("Private_Dirty", 0)}
+                    for w in ws]}
+    # latency: one article at a time, feeder and subscriber in this process
+    ctx = zmq.Context.instance()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"ann.")
+    sub.connect(d.output)
+    push = ctx.socket(zmq.PUSH)
+    push.connect(d.ingest)
+    time.sleep(0.5)
+    lat = []
+    for a in arts[:LATENCY_N]:
+        env = dict(a)
+        text = env.pop("text")
+        t0 = time.perf_counter()
+        push.send_multipart([json.dumps(env).encode(), text.encode()])
+        if not sub.poll(10000):
+            break
+        sub.recv_multipart()
+        lat.append((time.perf_counter() - t0) * 1e6)
+    push.close(linger=0)
+    sub.close(linger=0)
+    lat.sort()
+    if lat:
+        out["latency_us"] = {p: round(lat[min(len(lat) - 1, int(len(lat) * p / 100))])
+                             for p in (50, 90, 99)}
+        out["latency_us"]["max"] = round(lat[-1])
+        out["latency_us"]["n"] = len(lat)
+    # reload: the control round trip (the build, the new generation
+    # started), then until only the new generation is left
+    gen = d.ctl("stats")["generation"]
+    t0 = time.perf_counter()
+    r = d.ctl("reload", timeout=120000)
+    t_ctl = time.perf_counter() - t0
+    while True:
+        st = d.ctl("stats")
+        ws = st["workers"]
+        if (len(ws) == workers and all(w["generation"] > gen for w in ws)) \
+                or time.perf_counter() - t0 > 30:
+            break
+        time.sleep(0.002)
+    t_all = time.perf_counter() - t0
+    out["reload"] = {"ctl_round_trip_ms": round(t_ctl * 1e3, 1),
+                     "logged_ms": log_ms(d, "reloaded"),
+                     "until_old_generation_gone_ms": round(t_all * 1e3, 1),
+                     "ok": r.get("generation", 0) > gen if isinstance(r, dict) else False}
+    return out
+
+
+LATENCY_N = 500
+
+
 def main():
-    nerd = os.path.abspath(sys.argv[1])
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-    size = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
-    arts = make_articles(n, size)
-    mb = sum(len(a["text"].encode()) for a in arts) / 1e6
-    print(f"{n} articles, {mb:.1f} MB of text ({mb * 1e6 / n:.0f} B each), "
-          f"{os.cpu_count()} CPUs")
+    global LATENCY_N
+    ap = argparse.ArgumentParser()
+    ap.add_argument("nerd")
+    ap.add_argument("n", nargs="?", type=int, default=20000)
+    ap.add_argument("size", nargs="?", type=int, default=3000)
+    ap.add_argument("--jsonl")
+    ap.add_argument("--image")
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--json")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--latency", type=int, default=500)
+    a = ap.parse_args()
+    LATENCY_N = a.latency
+    nerd = os.path.abspath(a.nerd)
+    arts = read_articles(a.jsonl, a.n) if a.jsonl else make_articles(a.n, a.size)
+    n = len(arts)
+    mb = sum(len(x["text"].encode()) for x in arts) / 1e6
+    print(f"daemon{', ' + a.label if a.label else ''}: {n} articles, "
+          f"{mb:.1f} MB of text ({mb * 1e6 / n:.0f} B each), "
+          f"{os.cpu_count()} CPUs (shared with other work)")
     print(f"{'workers':>7} {'input':>9} {'articles/s':>11} {'MB/s in':>8} "
           f"{'MB/s out':>9} {'p50 us':>8} {'p99 us':>8} {'received':>9}")
-    for workers in (1, 2):
+    results = {"label": a.label, "articles": n, "mb": mb, "runs": []}
+    for workers in (int(w) for w in a.workers.split(",")):
         for two in (False, True):
-            dt, got, outb, lat = run(nerd, arts, workers, two)
+            extra = {} if two else None
+            dt, got, outb, lat = run(nerd, arts, workers, two, a.image, extra)
             print(f"{workers:>7} {'two-frame' if two else 'one-frame':>9} "
                   f"{got / dt:>11.0f} {mb / dt:>8.1f} {outb / 1e6 / dt:>9.1f} "
                   f"{lat.get('p50', 0):>8} {lat.get('p99', 0):>8} "
                   f"{got:>9}")
+            run_res = {"workers": workers, "two_frame": two,
+                       "articles_per_s": got / dt, "mbs_in": mb / dt,
+                       "mbs_out": outb / 1e6 / dt, "received": got,
+                       "loaded_latency_us": lat}
+            if extra:
+                run_res.update(extra)
+                mem = extra["memory_kb"]["workers"]
+                print(f"{'':>7} worker memory: " + ", ".join(
+                    f"RSS {w['rss'] / 1e3:.1f} MB PSS {w['pss'] / 1e3:.1f} MB"
+                    for w in mem) + f"; image load {extra['load_ms']} ms")
+                L, R = extra.get("latency_us", {}), extra["reload"]
+                print(f"{'':>7} one at a time: p50 {L.get(50)} us, p90 "
+                      f"{L.get(90)} us, p99 {L.get(99)} us; reload: ctl "
+                      f"{R['ctl_round_trip_ms']} ms (logged "
+                      f"{R['logged_ms']} ms), old generation gone after "
+                      f"{R['until_old_generation_gone_ms']} ms")
+            results["runs"].append(run_res)
+    if a.json:
+        with open(a.json, "a") as f:
+            f.write(json.dumps(results) + "\n")
 
 
 if __name__ == "__main__":
