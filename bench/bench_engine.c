@@ -2,7 +2,7 @@
  * bench_engine.c - the engine's speed on one core, split by stage.
  *
  * usage: bench_engine [-i IMAGE | -g GAZ [-r RULES]] [--no-rules] [--mb N]
- *                     [--json OUT] [--label NAME] FILE...
+ *                     [--json OUT] [--label NAME] [--whole-only] FILE...
  *
  * A FILE ending in .jsonl holds one article per line (its "text" is
  * tagged; the lines are also parsed with jansson, timed, to give the speed
@@ -18,7 +18,8 @@
  * gazetteer match) beside the whole, on the same articles in the same run.
  * --no-rules builds the engine from the gazetteer folder (-g, else the
  * bundled one) with an empty rules folder. --json appends one JSON object
- * with every figure to OUT.
+ * with every figure to OUT. --whole-only skips the stage passes (for a
+ * profile of engine_annotate alone: perf record bench_engine --whole-only).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 {
 	const char *image = NULL, *gaz = NULL, *rules = NULL, *json_out = NULL;
 	const char *label = "";
-	int no_rules = 0;
+	int no_rules = 0, whole_only = 0;
 	double mb = 50;
 	int nfiles = 0;
 	for (int i = 1; i < argc; i++) {
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
 			rules = argv[++i];
 		else if (!strcmp(argv[i], "--no-rules"))
 			no_rules = 1;
+		else if (!strcmp(argv[i], "--whole-only"))
+			whole_only = 1;
 		else if (!strcmp(argv[i], "--mb") && i + 1 < argc)
 			mb = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
@@ -178,7 +181,7 @@ int main(int argc, char **argv)
 	struct tokens tk = {0};
 	size_t bad, ntok = 0;
 	t0 = now();
-	for (size_t k = 0; k < reps; k++) {
+	for (size_t k = 0; k < reps && !whole_only; k++) {
 		const struct art *a = &arts[k % narts];
 		if (utf8_validate(a->s, a->n, &bad) == 0) {
 			normalize(&nt0, a->s, a->n);
@@ -194,7 +197,7 @@ int main(int argc, char **argv)
 	struct fires fired = {0};
 	size_t nm = 0;
 	t0 = now();
-	for (size_t k = 0; k < reps; k++) {
+	for (size_t k = 0; k < reps && !whole_only; k++) {
 		const struct art *a = &arts[k % narts];
 		if (utf8_validate(a->s, a->n, &bad) == 0) {
 			normalize(&nt0, a->s, a->n);

@@ -8,7 +8,7 @@
 
 #include "buf.h"
 
-void buf_reserve(struct buf *b, size_t extra)
+void buf_grow(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
 		return;
@@ -22,19 +22,6 @@ void buf_reserve(struct buf *b, size_t extra)
 	}
 	b->data = p;
 	b->cap = cap;
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_reserve(b, 1);
-	b->data[b->len++] = c;
 }
 
 void buf_adds(struct buf *b, const char *s)

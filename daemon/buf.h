@@ -7,6 +7,7 @@
 #define NERD_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -14,9 +15,25 @@ struct buf {
 	size_t cap;
 };
 
-void buf_reserve(struct buf *b, size_t extra);
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_addc(struct buf *b, char c);
+void buf_grow(struct buf *b, size_t extra);
+/* Room for extra more bytes and a NUL. The check is inline: the JSON
+ * writer calls these per field. */
+static inline void buf_reserve(struct buf *b, size_t extra)
+{
+	if (b->len + extra + 1 > b->cap)
+		buf_grow(b, extra);
+}
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+static inline void buf_addc(struct buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->data[b->len++] = c;
+}
 void buf_adds(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

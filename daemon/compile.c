@@ -20,6 +20,7 @@
 #include "normalize.h"
 #include "rules.h"
 #include "tokenize.h"
+#include "utf8.h"
 
 char *read_file(const char *path, size_t *len)
 {
@@ -341,6 +342,15 @@ int compile_image(const char *gaz_dir, const char *rules_dir, int strict,
 			diag_error(d, p, 0, "%s", strerror(errno));
 			textdata[i] = strdup("");
 		}
+		/* A class's words are normalized, which reads them as UTF-8
+		 * (rules_parse checks the rule files). */
+		size_t bad;
+		if (i < classes.n && utf8_validate(textdata[i], len, &bad) < 0) {
+			int ln = 1;
+			for (size_t k = 0; k < bad; k++)
+				ln += textdata[i][k] == '\n';
+			diag_error(d, p, ln, "invalid UTF-8 at byte %zu", bad);
+		}
 		const char *base = strrchr(p, '/');
 		base = base ? base + 1 : p;
 		texts[i].data = textdata[i];
@@ -510,7 +520,7 @@ int compile_image(const char *gaz_dir, const char *rules_dir, int strict,
 	for (size_t t = 1; t <= ntok; t++) {
 		const char *s = b.strings.data + b.tok_str[t];
 		size_t n = strlen(s);
-		uint64_t hh = hash_bytes(s, n);
+		uint64_t hh = hash_fast(s, n);
 		uint32_t m = h.tok_slots - 1, i = (uint32_t)hh & m;
 		while (tt[i].hash)
 			i = (i + 1) & m;

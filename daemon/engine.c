@@ -326,7 +326,8 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 	const struct normtext *t = &s->f[field].nt;
 	const struct tokens *tk = &s->f[field].tk;
 	struct fires *f = &s->fires;
-	qsort(f->v, f->n, sizeof *f->v, by_rule_then_token);
+	if (f->n) /* f->v is NULL until the first fire */
+		qsort(f->v, f->n, sizeof *f->v, by_rule_then_token);
 	for (size_t i = 0; i < f->n;) {
 		size_t r = f->v[i].rule, j = i;
 		while (j < f->n && f->v[j].rule == r)
@@ -391,22 +392,22 @@ static void write_entity(struct buf *o, const struct scratch *s,
 {
 	const struct normtext *t = &s->f[x->field].nt;
 	buf_addc(o, '{');
-	jsonw_key(o, "type");
+	JSONW_KEY(o, "type");
 	jsonw_cstr(o, ent_type_name(x->type));
 	buf_addc(o, ',');
-	jsonw_key(o, "field");
+	JSONW_KEY(o, "field");
 	jsonw_cstr(o, x->field == FIELD_TITLE ? "title" : "text");
 	buf_addc(o, ',');
-	jsonw_key(o, "start");
+	JSONW_KEY(o, "start");
 	jsonw_u64(o, x->start);
 	buf_addc(o, ',');
-	jsonw_key(o, "end");
+	JSONW_KEY(o, "end");
 	jsonw_u64(o, x->end);
 	buf_addc(o, ',');
-	jsonw_key(o, "byte_start");
+	JSONW_KEY(o, "byte_start");
 	jsonw_u64(o, t->cp_byte[x->start]);
 	buf_addc(o, ',');
-	jsonw_key(o, "byte_end");
+	JSONW_KEY(o, "byte_end");
 	jsonw_u64(o, t->cp_byte[x->end]);
 	buf_addc(o, ',');
 	jsonw_key(o, "utf16_start");
@@ -415,20 +416,20 @@ static void write_entity(struct buf *o, const struct scratch *s,
 	jsonw_key(o, "utf16_end");
 	jsonw_u64(o, t->cp_u16[x->end]);
 	buf_addc(o, ',');
-	jsonw_key(o, "text");
+	JSONW_KEY(o, "text");
 	jsonw_str(o, t->orig + t->cp_byte[x->start],
 	    t->cp_byte[x->end] - t->cp_byte[x->start]);
 	buf_addc(o, ',');
-	jsonw_key(o, "entity_id");
+	JSONW_KEY(o, "entity_id");
 	jsonw_cstr(o, s->arena.data + x->id);
 	buf_addc(o, ',');
-	jsonw_key(o, "canonical");
+	JSONW_KEY(o, "canonical");
 	jsonw_cstr(o, s->arena.data + x->canonical);
 	buf_addc(o, ',');
-	jsonw_key(o, "source");
+	JSONW_KEY(o, "source");
 	jsonw_cstr(o, s->arena.data + x->source);
 	buf_addc(o, ',');
-	jsonw_key(o, "nested");
+	JSONW_KEY(o, "nested");
 	buf_adds(o, x->nested ? "true" : "false");
 	buf_addc(o, '}');
 }
@@ -472,17 +473,17 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 	propagate(&s->m, views, &s->arena);
 
 	buf_adds(out, "{\"schema\":\"nerd.annotation/1\",");
-	jsonw_key(out, "seq");
+	JSONW_KEY(out, "seq");
 	jsonw_u64(out, o->seq);
 	buf_addc(out, ',');
-	jsonw_key(out, "id");
+	JSONW_KEY(out, "id");
 	jsonw_cstr(out, a->id);
 	buf_addc(out, ',');
-	jsonw_key(out, "lang");
+	JSONW_KEY(out, "lang");
 	jsonw_cstr(out, lang);
 	if (a->meta_json) {
 		buf_addc(out, ',');
-		jsonw_key(out, "meta");
+		JSONW_KEY(out, "meta");
 		buf_adds(out, a->meta_json);
 	}
 	buf_adds(out, ",\"entities\":[");
@@ -494,18 +495,18 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 	buf_adds(out, "],\"stats\":{");
 	uint64_t elapsed = now_us() - t0;
 	if (o->timing) {
-		jsonw_key(out, "elapsed_us");
+		JSONW_KEY(out, "elapsed_us");
 		jsonw_u64(out, elapsed);
 		buf_addc(out, ',');
 	}
-	jsonw_key(out, "worker");
+	JSONW_KEY(out, "worker");
 	jsonw_u64(out, (uint64_t)o->worker);
 	buf_addc(out, ',');
-	jsonw_key(out, "ruleset");
+	JSONW_KEY(out, "ruleset");
 	jsonw_cstr(out, engine_ruleset(e));
 	if (limits) {
 		buf_addc(out, ',');
-		jsonw_key(out, "rule_limits");
+		JSONW_KEY(out, "rule_limits");
 		jsonw_u64(out, limits);
 	}
 	buf_adds(out, "}}");

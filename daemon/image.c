@@ -12,6 +12,7 @@
 
 #include "hash.h"
 #include "image.h"
+#include "utf8.h"
 
 static const char *type_names[T_NTYPES] = {
 	"PERSON", "AGENCY", "COUNTRY", "ORGANIZATION", "LOCATION", "NORP",
@@ -134,6 +135,10 @@ static int verify(struct image *img, char *err, size_t errlen)
 		if (!STR_OK(t->name) || (uint64_t)t->data + t->len >= ls ||
 		    img->strings[t->data + t->len] != '\0')
 			FAIL("text %u out of range", i);
+		/* Rule and class texts are parsed and normalized as UTF-8. */
+		size_t bad;
+		if (utf8_validate(img->strings + t->data, t->len, &bad) < 0)
+			FAIL("text %u is not UTF-8", i);
 	}
 	if (memchr(h->ruleset, '\0', sizeof h->ruleset) == NULL)
 		FAIL("bad ruleset name");
@@ -198,7 +203,7 @@ void image_close(struct image *img)
 uint32_t image_token(const struct image *img, const char *s, size_t n,
     uint32_t *trig)
 {
-	uint64_t h = hash_bytes(s, n);
+	uint64_t h = hash_fast(s, n);
 	uint32_t mask = img->h->tok_slots - 1;
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
 		const struct image_token *t = &img->tokens[i];

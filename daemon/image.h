@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define IMAGE_MAGIC "NERDIMG\0"
-#define IMAGE_VERSION 1
+#define IMAGE_VERSION 2 /* 2: token slots hashed with hash_fast */
 #define IMAGE_MAX_TOKENS 16   /* tokens per gazetteer entry */
 
 enum ent_type {

@@ -20,6 +20,8 @@ void jsonw_str(struct buf *b, const char *s, size_t n);
 void jsonw_cstr(struct buf *b, const char *s);
 /* "key": (the key must be plain ASCII without escapes) */
 void jsonw_key(struct buf *b, const char *k);
+/* The same for a string literal, its length known at compile time. */
+#define JSONW_KEY(b, lit) buf_add((b), "\"" lit "\":", sizeof(lit) + 2)
 void jsonw_u64(struct buf *b, uint64_t v);
 
 #endif

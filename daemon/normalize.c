@@ -205,18 +205,43 @@ int normalize(struct normtext *t, const char *s, size_t n)
 	buf_reserve(&t->norm, 3 * n + 8);
 
 	const unsigned char *p = (const unsigned char *)s;
+	/* locals, so that the compiler need not reload them after each
+	 * store into the arrays */
+	uint32_t *cpb = t->cp_byte, *cpu = t->cp_u16, *nby = t->n_byte, *nor = t->n_orig;
+	const struct fold *fl = folds;
 	char *out = t->norm.data;
 	uint32_t ncp = 0, nn = 0, u16 = 0;
 	size_t i = 0, ob = 0;
 	while (i < n) {
-		t->cp_byte[ncp] = (uint32_t)i;
-		t->cp_u16[ncp] = u16;
+		cpb[ncp] = (uint32_t)i;
+		cpu[ncp] = u16;
 		if (p[i] < 0x80) { /* ASCII: the common case, no table */
 			unsigned char c = p[i];
-			t->n_byte[nn] = (uint32_t)ob;
-			t->n_orig[nn++] = ncp;
+			nby[nn] = (uint32_t)ob;
+			nor[nn++] = ncp;
 			out[ob++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			i++;
+			u16++;
+			ncp++;
+			continue;
+		}
+		if (p[i] < 0xE0) { /* two bytes: Arabic, accented Latin */
+			uint32_t cp = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+			const struct fold *f = &fl[cp];
+			if (f->same) {
+				nby[nn] = (uint32_t)ob;
+				nor[nn++] = ncp;
+				out[ob] = (char)p[i];
+				out[ob + 1] = (char)p[i + 1];
+				ob += 2;
+			} else {
+				for (int k = 0; k < f->n; k++) {
+					nby[nn] = (uint32_t)ob;
+					nor[nn++] = ncp;
+					ob += (size_t)utf8_encode(f->c[k], out + ob);
+				}
+			}
+			i += 2;
 			u16++;
 			ncp++;
 			continue;
@@ -224,22 +249,22 @@ int normalize(struct normtext *t, const char *s, size_t n)
 		int len;
 		uint32_t cp = utf8_decode(p + i, &len);
 		if (cp > 0xFFFF) {
-			t->n_byte[nn] = (uint32_t)ob;
-			t->n_orig[nn++] = ncp;
+			nby[nn] = (uint32_t)ob;
+			nor[nn++] = ncp;
 			memcpy(out + ob, p + i, (size_t)len);
 			ob += (size_t)len;
 			u16 += 2;
 		} else {
-			const struct fold *f = &folds[cp];
+			const struct fold *f = &fl[cp];
 			if (f->same) {
-				t->n_byte[nn] = (uint32_t)ob;
-				t->n_orig[nn++] = ncp;
+				nby[nn] = (uint32_t)ob;
+				nor[nn++] = ncp;
 				memcpy(out + ob, p + i, (size_t)len);
 				ob += (size_t)len;
 			} else {
 				for (int k = 0; k < f->n; k++) {
-					t->n_byte[nn] = (uint32_t)ob;
-					t->n_orig[nn++] = ncp;
+					nby[nn] = (uint32_t)ob;
+					nor[nn++] = ncp;
 					ob += (size_t)utf8_encode(f->c[k], out + ob);
 				}
 			}

@@ -129,6 +129,10 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 			const struct token *k = &tk->v[i];
 			if ((k->flags & need) != need)
 				continue;
+			/* most words end differently: a one-byte look saves the
+			 * comparison (every reading of a name ends as the name does) */
+			if (t->norm.data[k->e - 1] != nm->w[nm->n - 1] || k->e - k->b < nm->n - 2)
+				continue;
 			int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
 			    k->flags & TOK_ARABIC);
 			if (skip < 0)

@@ -73,6 +73,10 @@ static inline int soft_sep(uint32_t cp)
  * the copy, so read them from the original code points it came from. */
 static uint32_t shape(const struct normtext *t, const struct token *k)
 {
+	/* Arabic has no capitals: the normalized first letter tells all */
+	const unsigned char *np = (const unsigned char *)t->norm.data + k->b;
+	if (np[0] == 0xD8 || np[0] == 0xD9 || np[0] == 0xDA || np[0] == 0xDB)
+		return TOK_ARABIC;
 	uint32_t o0 = t->n_orig[k->nb], o1 = t->n_orig[k->ne - 1] + 1;
 	const unsigned char *p = (const unsigned char *)t->orig;
 	size_t i = t->cp_byte[o0], end = t->cp_byte[o1];
@@ -134,7 +138,15 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 	struct token cur = {0};
 	while (i < n) {
 		int len;
-		uint32_t cp = p[i] < 0x80 ? (len = 1, p[i]) : utf8_decode(p + i, &len);
+		uint32_t cp;
+		if (p[i] < 0x80) {
+			len = 1;
+			cp = p[i];
+		} else if (p[i] < 0xE0) {
+			len = 2;
+			cp = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+		} else
+			cp = utf8_decode(p + i, &len);
 		int w = p[i] < 0x80 ? ((cp | 32) - 'a' < 26 || cp - '0' < 10)
 				    : (ctype_of(cp) & C_WORD);
 		if (w && !in) {
