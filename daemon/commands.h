@@ -14,5 +14,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif

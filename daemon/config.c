@@ -7,19 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
 #include <zmq.h>
 
 #include "config.h"
+#include "curve.h"
 
 struct parse {
 	struct config *c;
 	char dir[4096];      /* the config file's directory */
 	char msg[256];       /* first error, without file:line */
 	int failed;
+	int control_set;     /* control named in the file */
 };
+
+static void default_control(struct config *c)
+{
+	snprintf(c->control, sizeof c->control, "bind:ipc://%s/nerd.control",
+	    c->runtime_dir);
+}
 
 void config_defaults(struct config *c)
 {
@@ -29,17 +38,28 @@ void config_defaults(struct config *c)
 	c->max_message_bytes = 4u << 20;
 	c->stats_interval_s = 10;
 	c->prefetch = 2;
-	const char *rt = getenv("RUNTIME_DIRECTORY");   /* set by systemd */
-	if (rt && *rt && strlen(rt) < sizeof c->runtime_dir)
-		snprintf(c->runtime_dir, sizeof c->runtime_dir, "%s", rt);
-	else
-		snprintf(c->runtime_dir, sizeof c->runtime_dir, "/tmp");
+	/* systemd's RuntimeDirectory=, else the service's directory when
+	 * it exists (so that `nerd ctl` run by an administrator finds the
+	 * service's control socket), else a private directory in /tmp. */
+	const char *rt = getenv("RUNTIME_DIRECTORY");
+	size_t rl = rt ? strcspn(rt, ":") : 0;    /* the first of several */
+	struct stat st;
+	if (rl && rl <= 80)
+		snprintf(c->runtime_dir, sizeof c->runtime_dir, "%.*s",
+		    (int)rl, rt);
+	else if (stat("/run/nerd", &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(c->runtime_dir, sizeof c->runtime_dir, "/run/nerd");
+	else {
+		snprintf(c->runtime_dir, sizeof c->runtime_dir, "/tmp/nerd-%u",
+		    (unsigned)geteuid());
+		c->runtime_dir_tmp = 1;
+	}
 	snprintf(c->ingest, sizeof c->ingest, "bind:tcp://127.0.0.1:5561");
 	snprintf(c->ingest_acked, sizeof c->ingest_acked,
 	    "bind:tcp://127.0.0.1:5562");
 	snprintf(c->output, sizeof c->output, "bind:tcp://127.0.0.1:5563");
 	c->output_mode = OUTPUT_PUB;
-	snprintf(c->control, sizeof c->control, "bind:tcp://127.0.0.1:5564");
+	default_control(c);
 }
 
 static int fail(struct parse *p, const char *fmt, const char *a, const char *b)
@@ -168,6 +188,7 @@ static int handler(void *user, const char *section, const char *name,
 			if (get_path(p, name, v, c->runtime_dir,
 			    sizeof c->runtime_dir))
 				return 0;
+			c->runtime_dir_tmp = 0;
 		} else
 			return fail(p, "unknown key '%s' in [%s]", name, section);
 	} else if (!strcmp(section, "engine")) {
@@ -204,13 +225,28 @@ static int handler(void *user, const char *section, const char *name,
 			dst = c->ingest_acked;
 		else if (!strcmp(name, "output"))
 			dst = c->output;
-		else if (!strcmp(name, "control"))
+		else if (!strcmp(name, "control")) {
 			dst = c->control;
-		else
+			p->control_set = 1;
+		} else
 			return fail(p, "unknown key '%s' in [%s]", name, section);
 		if (check_endpoints(p, name, v))
 			return 0;
 		return set_str(p, name, v, dst, sizeof c->ingest);
+	} else if (!strcmp(section, "security")) {
+		char *dst = NULL;
+		if (!strcmp(name, "curve_server_secret"))
+			dst = c->curve_server_secret;
+		else if (!strcmp(name, "curve_allowed"))
+			dst = c->curve_allowed;
+		else if (!strcmp(name, "curve_server_public"))
+			dst = c->curve_server_public;
+		else if (!strcmp(name, "curve_client_secret"))
+			dst = c->curve_client_secret;
+		else
+			return fail(p, "unknown key '%s' in [%s]", name, section);
+		if (get_path(p, name, v, dst, sizeof c->curve_allowed))
+			return 0;
 	} else
 		return fail(p, "unknown section [%s]%s", section, "");
 	return 1;
@@ -262,6 +298,41 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [endpoints] needs output", path);
 		return -1;
 	}
+	if (!p.control_set)
+		default_control(c);   /* in the runtime_dir the file chose */
+	if (!!*c->curve_server_secret != !!*c->curve_allowed) {
+		snprintf(err, errlen, "%s: [security] curve_server_secret and "
+		    "curve_allowed go together (a CURVE server must know whom "
+		    "to accept)", path);
+		return -1;
+	}
+	if (*c->curve_server_secret) {
+		/* CURVE is a property of a socket, not of an endpoint: a
+		 * socket bound to tcp and ipc would demand keys on both. */
+		const char *name[] = {"ingest", "ingest_acked", "output",
+		    "control"};
+		const char *spec[] = {c->ingest, c->ingest_acked, c->output,
+		    c->control};
+		for (int i = 0; i < 4; i++) {
+			char tmp[1024], *save = NULL;
+			int net = 0, local = 0;
+			snprintf(tmp, sizeof tmp, "%s", spec[i]);
+			for (char *t = strtok_r(tmp, " \t,", &save); t;
+			    t = strtok_r(NULL, " \t,", &save)) {
+				const char *url = strchr(t, ':') + 1;
+				if (curve_url_is_network(url))
+					net = 1;
+				else
+					local = 1;
+			}
+			if (net && local) {
+				snprintf(err, errlen, "%s: [endpoints] %s mixes "
+				    "ipc and network endpoints; with CURVE on, "
+				    "give it one kind", path, name[i]);
+				return -1;
+			}
+		}
+	}
 	if (c->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->workers = n > 0 ? (int)n : 1;
@@ -306,6 +377,20 @@ void config_detach(void *sock, const char *spec)
 {
 	char err[8];
 	each_endpoint(sock, spec, 1, err, sizeof err);
+}
+
+int config_spec_is_network(const char *spec)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof tmp, "%s", spec);
+	char *save = NULL;
+	for (char *t = strtok_r(tmp, " \t,", &save); t;
+	    t = strtok_r(NULL, " \t,", &save)) {
+		const char *url = strchr(t, ':');
+		if (url && curve_url_is_network(url + 1))
+			return 1;
+	}
+	return 0;
 }
 
 int config_client_endpoint(const char *spec, char *out, size_t outlen)

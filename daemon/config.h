@@ -19,7 +19,9 @@ struct config {
 	size_t max_message_bytes; /* whole input message (both frames) */
 	double stats_interval_s;  /* 0: never publish stats */
 	unsigned prefetch;        /* articles a worker may hold at once */
-	char runtime_dir[256];    /* where the workers' ipc socket lives */
+	char runtime_dir[256];    /* the workers' and control ipc sockets */
+	int runtime_dir_tmp;      /* it is the /tmp/nerd-<uid> fallback,
+	                             which must be ours and private */
 
 	/* [engine]: image, or gazetteers + rules. Absolute paths. */
 	char image[4096];
@@ -33,10 +35,21 @@ struct config {
 	char ingest_acked[1024];
 	char output[1024];
 	enum output_mode output_mode;
-	char control[1024];
+	char control[1024];       /* default: bind:ipc://<runtime_dir>/
+	                             nerd.control */
+
+	/* [security]: absolute paths, "" when unset. The server's secret
+	 * key makes every socket with a network (non-ipc) endpoint a CURVE
+	 * server; curve_allowed lists the client keys it accepts. The
+	 * client keys are what feed, sub and ctl present. */
+	char curve_server_secret[4096];
+	char curve_allowed[4096];
+	char curve_server_public[4096];
+	char curve_client_secret[4096];
 };
 
-/* Fill c with the built-in defaults (loopback endpoints). */
+/* Fill c with the built-in defaults (loopback endpoints, the control
+ * socket an ipc socket in the runtime directory). */
 void config_defaults(struct config *c);
 
 /*
@@ -53,6 +66,10 @@ int config_attach(void *sock, const char *spec, char *err, size_t errlen);
 
 /* Undo config_attach() (unbind / disconnect), ignoring errors. */
 void config_detach(void *sock, const char *spec);
+
+/* Does spec ("bind:URL connect:URL ...") name a network endpoint (one
+ * that is not ipc:// or inproc://)? */
+int config_spec_is_network(const char *spec);
 
 /*
  * The address a client should connect to for the first endpoint in spec:

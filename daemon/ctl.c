@@ -1,10 +1,12 @@
 /*
  * ctl.c - `nerd ctl stats|ping|reload`: one request to the control socket.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -16,11 +18,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nerd ctl [-c FILE | -e ENDPOINT] [-t MS] "
-	    "stats|ping|reload\n"
+	    "[--client-key FILE --server-key FILE] stats|ping|reload\n"
 	    "  -c FILE      read the control endpoint from this configuration\n"
-	    "  -e ENDPOINT  the control socket (e.g. tcp://127.0.0.1:5564)\n"
+	    "               (default: an ipc socket in the runtime directory)\n"
+	    "  -e ENDPOINT  the control socket (e.g. ipc:///run/nerd/"
+	    "nerd.control)\n"
 	    "  -t MS        wait this long for the answer (default 5000, "
-	    "reload 120000)\n");
+	    "reload 120000)\n"
+	    "  --client-key FILE  CURVE secret key to present (tcp only)\n"
+	    "  --server-key FILE  the daemon's CURVE public key\n");
 }
 
 int cmd_ctl(int argc, char **argv)
@@ -29,13 +35,15 @@ int cmd_ctl(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"endpoint", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
+		{"client-key", required_argument, NULL, 'K'},
+		{"server-key", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *conf = NULL, *ep = NULL;
+	const char *conf = NULL, *ep = NULL, *ckey = NULL, *skey = NULL;
 	long timeout = -1;
 	int c, status = 1;
-	char url[1024];
+	struct client_target t;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:e:t:h", longopts, NULL)) != -1) {
@@ -43,6 +51,8 @@ int cmd_ctl(int argc, char **argv)
 		case 'c': conf = optarg; break;
 		case 'e': ep = optarg; break;
 		case 't': timeout = atol(optarg); break;
+		case 'K': ckey = optarg; break;
+		case 'S': skey = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -58,23 +68,29 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (timeout < 0)
 		timeout = !strcmp(cmd, "reload") ? 120000 : 5000;
-	if (client_endpoint(ep, conf, CLIENT_CONTROL, url, sizeof url, NULL))
+	if (client_target("nerd ctl", ep, conf, CLIENT_CONTROL, ckey, skey, &t))
 		return 1;
+	/* An ipc socket that is not there would only time out: say why. */
+	struct stat st;
+	if (!strncmp(t.url, "ipc://", 6) && t.url[6] != '@' &&
+	    stat(t.url + 6, &st) == -1) {
+		fprintf(stderr, "nerd ctl: %s: %s (is the daemon running with "
+		    "this configuration?)\n", t.url + 6, strerror(errno));
+		return 1;
+	}
 
 	void *ctx = zmq_ctx_new();
 	void *s = zmq_socket(ctx, ZMQ_REQ);
 	int zero = 0;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-	if (zmq_connect(s, url) == -1) {
-		fprintf(stderr, "nerd ctl: %s: %s\n", url,
-		    zmq_strerror(zmq_errno()));
+	if (client_connect("nerd ctl", s, &t) == -1)
 		goto done;
-	}
 	zmq_send(s, cmd, strlen(cmd), 0);
 	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
 	if (zmq_poll(&it, 1, timeout) <= 0) {
-		fprintf(stderr, "nerd ctl: no answer from %s in %ld ms\n", url,
-		    timeout);
+		fprintf(stderr, "nerd ctl: no answer from %s in %ld ms%s\n",
+		    t.url, timeout, t.curve ? " (refused CURVE keys look "
+		    "like this too)" : "");
 		goto done;
 	}
 	zmq_msg_t m;
@@ -99,6 +115,7 @@ int cmd_ctl(int argc, char **argv)
 		printf("%.*s\n", (int)zmq_msg_size(&m), (char *)zmq_msg_data(&m));
 	zmq_msg_close(&m);
 done:
+	client_target_clear(&t);
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 	return status;

@@ -272,6 +272,8 @@ static void usage(FILE *f)
 	    "  --linger MS     plain mode: wait this long for the queue to "
 	    "leave (default 60000)\n"
 	    "  -q              no progress line\n"
+	    "  --client-key FILE  CURVE secret key to present (tcp only)\n"
+	    "  --server-key FILE  the daemon's CURVE public key\n"
 	    "No FILE, or -, reads standard input.\n");
 }
 
@@ -289,14 +291,17 @@ int cmd_feed(int argc, char **argv)
 		{"linger", required_argument, NULL, 'G'},
 		{"give-up", required_argument, NULL, 'U'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"client-key", required_argument, NULL, 'K'},
+		{"server-key", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct feed f = {.window = 1000, .retries = 3, .timeout_s = 10,
 	    .give_up_s = 60};
-	const char *conf = NULL, *ep = NULL, *ack_log = NULL;
+	const char *conf = NULL, *ep = NULL, *ack_log = NULL, *ckey = NULL,
+	    *skey = NULL;
 	int c, quiet = 0, linger = 60000, status = 0;
-	char url[1024];
+	struct client_target t;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:e:a2w:qh", longopts, NULL))
@@ -313,17 +318,20 @@ int cmd_feed(int argc, char **argv)
 		case 'G': linger = atoi(optarg); break;
 		case 'U': f.give_up_s = atol(optarg) / 1000.0; break;
 		case 'q': quiet = 1; break;
+		case 'K': ckey = optarg; break;
+		case 'S': skey = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (f.window < 1)
 		f.window = 1;
-	if (client_endpoint(ep, conf, f.acked ? CLIENT_ACKED : CLIENT_INGEST,
-	    url, sizeof url, NULL))
+	if (client_target("nerd feed", ep, conf, f.acked ? CLIENT_ACKED :
+	    CLIENT_INGEST, ckey, skey, &t))
 		return 1;
 	if (ack_log && !(f.ack_log = fopen(ack_log, "w"))) {
 		fprintf(stderr, "nerd feed: %s: %s\n", ack_log, strerror(errno));
+		client_target_clear(&t);
 		return 1;
 	}
 	f.progress = !quiet && isatty(STDERR_FILENO);
@@ -337,9 +345,9 @@ int cmd_feed(int argc, char **argv)
 	f.sock = zmq_socket(ctx, f.acked ? ZMQ_DEALER : ZMQ_PUSH);
 	int hwm = 10000;
 	zmq_setsockopt(f.sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-	if (zmq_connect(f.sock, url) == -1) {
-		fprintf(stderr, "nerd feed: %s: %s\n", url,
-		    zmq_strerror(zmq_errno()));
+	int rc = client_connect("nerd feed", f.sock, &t);
+	client_target_clear(&t);
+	if (rc == -1) {
 		status = 1;
 		goto done;
 	}

@@ -19,6 +19,7 @@ static const struct {
 	{"feed", cmd_feed, "send JSON Lines articles to a running daemon"},
 	{"sub", cmd_sub, "print the daemon's output stream"},
 	{"ctl", cmd_ctl, "stats | ping | reload a running daemon"},
+	{"keygen", cmd_keygen, "make a CURVE key pair (BASENAME.key, BASENAME.pub)"},
 };
 
 static void usage(FILE *f)

@@ -21,28 +21,13 @@ struct outmsg {
 	struct outmsg *next;
 };
 
-int publish_open(struct publisher *p, void *ctx, const struct config *c,
-    void *ack_sock, char *err, size_t errlen)
+void publish_open(struct publisher *p, void *sock, enum output_mode mode,
+    void *ack_sock)
 {
 	memset(p, 0, sizeof *p);
-	p->mode = c->output_mode;
+	p->mode = mode;
 	p->ack_sock = ack_sock;
-	p->sock = zmq_socket(ctx, c->output_mode == OUTPUT_PUSH ? ZMQ_PUSH :
-	    ZMQ_PUB);
-	if (!p->sock) {
-		snprintf(err, errlen, "output socket: %s",
-		    zmq_strerror(zmq_errno()));
-		return -1;
-	}
-	/* Deep enough for a burst; PUB drops past it, PUSH pushes back. */
-	int hwm = 100000;
-	zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-	if (config_attach(p->sock, c->output, err, errlen) == -1) {
-		zmq_close(p->sock);
-		p->sock = NULL;
-		return -1;
-	}
-	return 0;
+	p->sock = sock;
 }
 
 void ackroute_clear(struct ackroute *r)

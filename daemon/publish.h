@@ -39,9 +39,13 @@ struct publisher {
 	uint64_t acks;         /* acknowledgements sent */
 };
 
-/* Create and attach the output socket. Returns 0 or -1 with err set. */
-int publish_open(struct publisher *p, void *ctx, const struct config *c,
-    void *ack_sock, char *err, size_t errlen);
+/*
+ * Start publishing on sock, a PUB or PUSH (per mode) already attached to
+ * its endpoints; the publisher takes it (publish_close closes it).
+ * ack_sock is borrowed.
+ */
+void publish_open(struct publisher *p, void *sock, enum output_mode mode,
+    void *ack_sock);
 /* Close, waiting up to linger_ms for queued messages to leave. */
 void publish_close(struct publisher *p, int linger_ms);
 

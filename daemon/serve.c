@@ -27,12 +27,15 @@
 
 #include "commands.h"
 #include "config.h"
+#include "curve.h"
 #include "dispatch.h"
 #include "engine.h"
 #include "log.h"
 #include "publish.h"
+#include "sockmon.h"
 #include "stats.h"
 #include "worker.h"
+#include "zap.h"
 
 /* Stop reading input while this many articles wait for a worker or this
  * many messages wait for the output: ZeroMQ's queues then push back. */
@@ -40,6 +43,10 @@
 #define MAX_OUTBOX 10000
 /* Messages taken from one socket per loop turn, so none starves. */
 #define BATCH 256
+/* Sockets watched through monitor events: ingest, acked, output, control. */
+#define MAX_MONITORS 4
+/* A control command is a word; nothing longer is read. */
+#define CONTROL_MAX_MSG 4096
 
 static volatile sig_atomic_t got_hup, got_term, got_chld;
 static int sigpipe_w = -1;
@@ -52,6 +59,11 @@ struct master {
 	struct dispatch disp;
 	struct stats stats;
 	struct engine *engine;
+	int curve;                 /* [security] curve_server_secret is set */
+	uint8_t server_secret[CURVE_KEY_BYTES];   /* wiped once applied */
+	struct zap zap;
+	struct sockmon mon[MAX_MONITORS];
+	int nmon;
 	unsigned generation;
 	unsigned next_serial;
 	char ipc_path[300];
@@ -253,6 +265,17 @@ static int reload(struct master *m, char *err, size_t errlen)
 	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	log_info("reloading %s", *m->cfg.image ? m->cfg.image :
 	    m->cfg.gazetteers);
+	/* The allowed client keys first: new ones take effect for the next
+	 * handshake (connected clients stay); a bad file keeps the old set. */
+	char kerr[512] = "";
+	if (m->curve) {
+		if (zap_reload(&m->zap, kerr, sizeof kerr) == -1)
+			log_warnx("curve_allowed not reloaded, still %zu keys: "
+			    "%s", m->zap.allowed.n, kerr);
+		else
+			log_info("curve_allowed: %zu client keys",
+			    m->zap.allowed.n);
+	}
 	double t0 = now_s();
 	struct engine *e = load_engine(&m->cfg, err, errlen);
 	if (!e) {
@@ -290,6 +313,12 @@ static int reload(struct master *m, char *err, size_t errlen)
 	    (now - t0) * 1000, m->generation, engine_ruleset(m->engine));
 	sd_notifyf(0, "READY=1\nSTATUS=serving generation %u, ruleset %.12s",
 	    m->generation, engine_ruleset(m->engine));
+	if (*kerr) {
+		m->stats.reload_failures++;
+		snprintf(err, errlen, "engine reloaded, but curve_allowed "
+		    "was not: %s", kerr);
+		return -1;
+	}
 	return 0;
 }
 
@@ -469,6 +498,21 @@ static json_t *current_stats(struct master *m)
 	json_object_set_new(o, "in_flight",
 	    json_integer((json_int_t)dispatch_in_flight(&m->disp)));
 	json_object_set_new(o, "pid", json_integer(getpid()));
+	/* Connections (sockmon.h, zap.h): disconnects are those of the
+	 * ingest sockets' producers, which include ZMQ_MAXMSGSIZE drops. */
+	uint64_t disc = 0, hs = 0;
+	for (int i = 0; i < m->nmon; i++) {
+		if (m->mon[i].log_disconnects)
+			disc += m->mon[i].disconnects;
+		hs += m->mon[i].handshake_failed;
+	}
+	json_object_set_new(o, "curve", json_boolean(m->curve));
+	json_object_set_new(o, "auth_accepted",
+	    json_integer((json_int_t)m->zap.accepted));
+	json_object_set_new(o, "auth_refused",
+	    json_integer((json_int_t)m->zap.refused));
+	json_object_set_new(o, "handshake_failed", json_integer((json_int_t)hs));
+	json_object_set_new(o, "disconnects", json_integer((json_int_t)disc));
 	return o;
 }
 
@@ -530,8 +574,24 @@ static void take_control(struct master *m)
 		zmq_msg_close(&f[i]);
 }
 
+/* Is this bind reachable from other hosts? (Not loopback, not ipc.) */
+static int bind_is_public(const char *url)
+{
+	if (strncmp(url, "tcp://", 6) && strncmp(url, "ws://", 5) &&
+	    strncmp(url, "wss://", 6))
+		return curve_url_is_network(url);   /* pgm, tipc, ...: yes */
+	const char *h = strstr(url, "://") + 3;
+	return strncmp(h, "127.", 4) && strncmp(h, "localhost:", 10) &&
+	    strncmp(h, "[::1]:", 6) && strncmp(h, "lo:", 3);
+}
+
+/*
+ * A socket of the master: its size limit, its CURVE server keys when it
+ * has a network endpoint and CURVE is on, its endpoints, its monitor.
+ * sndhwm 0: the default.
+ */
 static void *open_socket(struct master *m, int type, const char *spec,
-    const char *what)
+    const char *what, int64_t max_msg, int sndhwm, int ingest)
 {
 	char err[512];
 	void *s = zmq_socket(m->ctx, type);
@@ -539,31 +599,99 @@ static void *open_socket(struct master *m, int type, const char *spec,
 		log_warnx("%s: %s", what, zmq_strerror(zmq_errno()));
 		return NULL;
 	}
-	/* Room for both frames of an article at its largest; ZeroMQ drops
-	 * the connection of a peer that sends more (see issue 8). */
-	int64_t max = (int64_t)m->cfg.max_message_bytes * 2 + 65536;
-	if (type != ZMQ_ROUTER || s != m->control)
-		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+	/* ZeroMQ drops the connection of a peer that sends more (issue 8);
+	 * the monitor counts it. */
+	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+	if (sndhwm)
+		zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+	int curve = m->curve && config_spec_is_network(spec);
+	if (curve && curve_server_setup(s, m->server_secret) == -1) {
+		log_warnx("%s: CURVE: %s", what, zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	if (m->nmon < MAX_MONITORS) {
+		if (sockmon_open(&m->mon[m->nmon], m->ctx, s, what, ingest,
+		    (size_t)max_msg, err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto fail;
+		}
+		m->nmon++;
+	}
 	if (config_attach(s, spec, err, sizeof err) == -1) {
 		log_warnx("%s: %s", what, err);
-		zmq_close(s);
-		return NULL;
+		goto fail;
 	}
+	/* Say it once, loudly: a plain socket that other hosts can reach. */
+	char tmp[1024], *save = NULL;
+	snprintf(tmp, sizeof tmp, "%s", spec);
+	for (char *t = strtok_r(tmp, " \t,", &save); t && !curve;
+	    t = strtok_r(NULL, " \t,", &save))
+		if (!strncmp(t, "bind:", 5) && bind_is_public(t + 5))
+			log_warnx("%s: %s is reachable from other hosts without "
+			    "CURVE: anyone who reaches it can %s (see [security] "
+			    "in nerd.conf)", what, t + 5, !strcmp(what, "output") ?
+			    "read every annotation" : !strcmp(what, "control") ?
+			    "reload or inspect the daemon" : "feed it");
 	return s;
+fail:
+	zmq_close(s);
+	return NULL;
+}
+
+/* The runtime directory: made private (0700) if missing; the /tmp
+ * fallback must also be ours and private, or another user could own
+ * our sockets. */
+static int runtime_dir_ready(const struct config *c)
+{
+	struct stat st;
+	if (mkdir(c->runtime_dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("runtime_dir %s", c->runtime_dir);
+		return -1;
+	}
+	if (lstat(c->runtime_dir, &st) == -1) {
+		log_warn("runtime_dir %s", c->runtime_dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("runtime_dir %s is not a directory", c->runtime_dir);
+		return -1;
+	}
+	if (c->runtime_dir_tmp && (st.st_uid != geteuid() ||
+	    (st.st_mode & 077))) {
+		log_warnx("%s is not private to uid %u (owner %u, mode %04o): "
+		    "remove it, or set runtime_dir", c->runtime_dir,
+		    (unsigned)geteuid(), (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
 }
 
 static int open_sockets(struct master *m)
 {
 	char err[512];
-	int one = 1, zero = 0;
+	int one = 1, zero = 0, rc = -1;
 
 	if (!(m->ctx = zmq_ctx_new())) {
 		log_warnx("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
 		return -1;
 	}
+	if (runtime_dir_ready(&m->cfg) == -1)
+		return -1;
+	/* Every ipc socket (the workers', and the control socket by
+	 * default) is created 0600, with no window in which it is not. */
+	mode_t umask_was = umask(077);
+
+	/* The ZAP handler before any CURVE socket binds: without one,
+	 * libzmq 4.3 would admit every client. */
+	if (m->curve && zap_open(&m->zap, m->ctx, m->cfg.curve_allowed, err,
+	    sizeof err) == -1) {
+		log_warnx("%s", err);
+		goto done;
+	}
+
 	/* The workers' ROUTER: unbounded queues, since dispatch bounds what
 	 * each worker holds; MANDATORY, so a send to a gone worker fails. */
-	mkdir(m->cfg.runtime_dir, 0755);
 	snprintf(m->ipc_path, sizeof m->ipc_path, "%s/nerd-%d.workers",
 	    m->cfg.runtime_dir, (int)getpid());
 	snprintf(m->ipc_endpoint, sizeof m->ipc_endpoint, "ipc://%s",
@@ -576,25 +704,45 @@ static int open_sockets(struct master *m)
 	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
 		log_warnx("bind %s: %s", m->ipc_endpoint,
 		    zmq_strerror(zmq_errno()));
-		return -1;
+		goto done;
 	}
 	chmod(m->ipc_path, 0600);
 
-	if (*m->cfg.ingest &&
-	    !(m->ingest = open_socket(m, ZMQ_PULL, m->cfg.ingest, "ingest")))
-		return -1;
+	/* Room for both frames of an article at its largest, and CURVE's
+	 * few bytes per frame; past this ZeroMQ drops the connection. */
+	int64_t max = (int64_t)m->cfg.max_message_bytes * 2 + 65536;
+	if (*m->cfg.ingest && !(m->ingest = open_socket(m, ZMQ_PULL,
+	    m->cfg.ingest, "ingest", max, 0, 1)))
+		goto done;
 	if (*m->cfg.ingest_acked && !(m->acked = open_socket(m, ZMQ_ROUTER,
-	    m->cfg.ingest_acked, "ingest_acked")))
-		return -1;
+	    m->cfg.ingest_acked, "ingest_acked", max, 0, 1)))
+		goto done;
 	if (*m->cfg.control && !(m->control = open_socket(m, ZMQ_ROUTER,
-	    m->cfg.control, "control")))
-		return -1;
-	if (publish_open(&m->pub, m->ctx, &m->cfg, m->acked, err,
-	    sizeof err) == -1) {
-		log_warnx("output: %s", err);
-		return -1;
+	    m->cfg.control, "control", CONTROL_MAX_MSG, 0, 0)))
+		goto done;
+	/* Output: deep enough for a burst; PUB drops past it, PUSH pushes
+	 * back. What comes in is subscriptions only. */
+	void *out = open_socket(m, m->cfg.output_mode == OUTPUT_PUSH ?
+	    ZMQ_PUSH : ZMQ_PUB, m->cfg.output, "output", 65536, 100000, 0);
+	if (!out)
+		goto done;
+	publish_open(&m->pub, out, m->cfg.output_mode, m->acked);
+	if (*m->cfg.control && !config_spec_is_network(m->cfg.control)) {
+		/* ipc: owner only, whatever umask the file system honoured */
+		char tmp[1024], *save = NULL;
+		snprintf(tmp, sizeof tmp, "%s", m->cfg.control);
+		for (char *t = strtok_r(tmp, " \t,", &save); t;
+		    t = strtok_r(NULL, " \t,", &save))
+			if (!strncmp(t, "bind:ipc://", 11) && t[11] != '@')
+				chmod(t + 11, 0600);
 	}
-	return 0;
+	rc = 0;
+done:
+	umask(umask_was);
+	/* libzmq keeps its own copy; ours is no longer needed, and the
+	 * workers forked from here should not carry it. */
+	memset(m->server_secret, 0, sizeof m->server_secret);
+	return rc;
 }
 
 static void close_sockets(struct master *m)
@@ -618,6 +766,9 @@ static void close_sockets(struct master *m)
 		zmq_close(m->wsock);
 	if (*m->ipc_path)
 		unlink(m->ipc_path);
+	for (int i = 0; i < m->nmon; i++)
+		sockmon_close(&m->mon[i]);
+	zap_close(&m->zap);       /* last: it guards the CURVE sockets */
 	if (m->ctx)
 		zmq_ctx_term(m->ctx);
 }
@@ -730,8 +881,9 @@ static void serve_loop(struct master *m)
 
 		int accepting = !m->stopping && m->disp.queued < MAX_QUEUED &&
 		    m->pub.queued < MAX_OUTBOX;
-		zmq_pollitem_t it[6];
+		zmq_pollitem_t it[8 + MAX_MONITORS];
 		int n = 0, i_pipe, i_w, i_in = -1, i_ack = -1, i_ctl = -1;
+		int i_zap = -1, i_mon = -1;
 		it[i_pipe = n++] = (zmq_pollitem_t){NULL, m->sigpipe[0],
 		    ZMQ_POLLIN, 0};
 		it[i_w = n++] = (zmq_pollitem_t){m->wsock, 0, ZMQ_POLLIN, 0};
@@ -743,6 +895,13 @@ static void serve_loop(struct master *m)
 			    ZMQ_POLLIN, 0};
 		if (m->control)
 			it[i_ctl = n++] = (zmq_pollitem_t){m->control, 0,
+			    ZMQ_POLLIN, 0};
+		if (m->zap.sock)
+			it[i_zap = n++] = (zmq_pollitem_t){m->zap.sock, 0,
+			    ZMQ_POLLIN, 0};
+		i_mon = n;
+		for (int k = 0; k < m->nmon; k++)
+			it[n++] = (zmq_pollitem_t){m->mon[k].pair, 0,
 			    ZMQ_POLLIN, 0};
 		if (m->pub.queued)
 			it[n++] = (zmq_pollitem_t){m->pub.sock, 0, ZMQ_POLLOUT,
@@ -777,6 +936,15 @@ static void serve_loop(struct master *m)
 				;
 		if (i_ctl >= 0 && it[i_ctl].revents)
 			take_control(m);
+		if (i_zap >= 0 && it[i_zap].revents)
+			for (int k = 0; k < BATCH && zap_take(&m->zap, now_s())
+			    == 0; k++)
+				;
+		for (int k = 0; k < m->nmon; k++)
+			if (it[i_mon + k].revents)
+				for (int e = 0; e < BATCH &&
+				    sockmon_take(&m->mon[k], now_s()) == 0; e++)
+					;
 		publish_flush(&m->pub);
 
 		now = now_s();
@@ -795,6 +963,33 @@ static void serve_loop(struct master *m)
 			m->next_watchdog = now + m->watchdog_usec / 2e6;
 		}
 	}
+}
+
+/*
+ * Read the server's secret key and check the allowed client keys (the
+ * ZAP handler reads them again when it opens). Returns 0, or -1 with err
+ * set; *nallowed is the number of distinct client keys.
+ */
+static int load_security(struct master *m, size_t *nallowed, char *err,
+    size_t errlen)
+{
+	struct curve_keyset ks = {0};
+	*nallowed = 0;
+	if (!*m->cfg.curve_server_secret)
+		return 0;
+	if (!curve_available()) {
+		snprintf(err, errlen, "%.300s: [security] asks for CURVE, which this "
+		    "libzmq lacks (it needs libsodium)", m->cfg.path);
+		return -1;
+	}
+	if (curve_read_key(m->cfg.curve_server_secret, 1, m->server_secret,
+	    err, errlen) == -1 ||
+	    curve_keyset_load(&ks, m->cfg.curve_allowed, err, errlen) == -1)
+		return -1;
+	*nallowed = ks.n;
+	curve_keyset_free(&ks);
+	m->curve = 1;
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -839,14 +1034,24 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	size_t nallowed;
+	if (load_security(&m, &nallowed, err, sizeof err) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 	if (check) {
+		memset(m.server_secret, 0, sizeof m.server_secret);
 		const char *p = *m.cfg.image ? m.cfg.image : m.cfg.gazetteers;
 		if (access(p, R_OK) == -1 || (!*m.cfg.image &&
 		    access(p = m.cfg.rules, R_OK) == -1)) {
 			fprintf(stderr, "%s: %s: %s\n", path, p, strerror(errno));
 			return 1;
 		}
-		fprintf(stderr, "%s: configuration OK\n", path);
+		if (m.curve)
+			fprintf(stderr, "%s: configuration OK (CURVE on, %zu "
+			    "client keys allowed)\n", path, nallowed);
+		else
+			fprintf(stderr, "%s: configuration OK\n", path);
 		return 0;
 	}
 
@@ -857,6 +1062,14 @@ int cmd_serve(int argc, char **argv)
 	}
 	log_info("engine loaded in %.0f ms, ruleset %s", (now_s() - t0) * 1000,
 	    engine_ruleset(m.engine));
+	if (m.curve) {
+		uint8_t pub[CURVE_KEY_BYTES];
+		char z[CURVE_Z85_LEN + 1] = "?";
+		if (curve_public_of(m.server_secret, pub) == 0)
+			curve_z85(pub, z);
+		log_info("CURVE on for network endpoints: server key %s, %zu "
+		    "client keys allowed", z, nallowed);
+	}
 	stats_init(&m.stats, now_s());
 	m.generation = 1;
 	if (setup_signals(&m) == -1 || open_sockets(&m) == -1)

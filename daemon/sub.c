@@ -31,7 +31,9 @@ static void usage(FILE *f)
 	    "  -n COUNT     exit after COUNT messages\n"
 	    "  -i MS        exit after MS milliseconds without a message\n"
 	    "  -T           print the topic and a TAB before each object\n"
-	    "  --pull       the output is a PUSH socket (output_mode = push)\n");
+	    "  --pull       the output is a PUSH socket (output_mode = push)\n"
+	    "  --client-key FILE  CURVE secret key to present (tcp only)\n"
+	    "  --server-key FILE  the daemon's CURVE public key\n");
 }
 
 /* The "seq" of a message, or 0: a text search, not a parse. */
@@ -52,13 +54,16 @@ int cmd_sub(int argc, char **argv)
 		{"idle", required_argument, NULL, 'i'},
 		{"with-topic", no_argument, NULL, 'T'},
 		{"pull", no_argument, NULL, 'P'},
+		{"client-key", required_argument, NULL, 'K'},
+		{"server-key", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *conf = NULL, *ep = NULL, *topics[32];
-	int ntopics = 0, with_topic = 0, pull = -1, c, push_out;
+	const char *conf = NULL, *ep = NULL, *topics[32], *ckey = NULL,
+	    *skey = NULL;
+	int ntopics = 0, with_topic = 0, pull = -1, c;
 	long count = -1, idle = -1;
-	char url[1024];
+	struct client_target t;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:e:t:n:i:Th", longopts,
@@ -74,6 +79,8 @@ int cmd_sub(int argc, char **argv)
 		case 'i': idle = atol(optarg); break;
 		case 'T': with_topic = 1; break;
 		case 'P': pull = 1; break;
+		case 'K': ckey = optarg; break;
+		case 'S': skey = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -82,10 +89,10 @@ int cmd_sub(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (client_endpoint(ep, conf, CLIENT_OUTPUT, url, sizeof url, &push_out))
+	if (client_target("nerd sub", ep, conf, CLIENT_OUTPUT, ckey, skey, &t))
 		return 1;
 	if (pull == -1)
-		pull = !ep && push_out;
+		pull = !ep && t.push_output;
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -104,9 +111,9 @@ int cmd_sub(int argc, char **argv)
 			zmq_setsockopt(s, ZMQ_SUBSCRIBE, topics[i],
 			    strlen(topics[i]));
 	}
-	if (zmq_connect(s, url) == -1) {
-		fprintf(stderr, "nerd sub: %s: %s\n", url,
-		    zmq_strerror(zmq_errno()));
+	int rc = client_connect("nerd sub", s, &t);
+	client_target_clear(&t);
+	if (rc == -1) {
 		zmq_close(s);
 		zmq_ctx_term(ctx);
 		return 1;
