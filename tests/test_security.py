@@ -332,6 +332,31 @@ curve_server_public = {tmp}/server.pub
         check(r.returncode == 1 and "demands CURVE" in r.stderr,
               f"feed without a key: {r.stderr}", d)
 
+        # curve_allowed is read again on reload: a new key is admitted;
+        # a broken file is refused and the old set kept
+        bpub, bsec = keygen(os.path.join(tmp, "bob"))
+        bob = Sub(ctx, d.output, spub, bpub, bsec)
+        time.sleep(0.5)
+        check(not bob.stats_seen(), "bob admitted before the reload", d)
+        bob.stop()
+        os.rename(os.path.join(tmp, "bob.pub"),
+                  os.path.join(allowed, "bob.pub"))
+        r = subprocess.run([NERD, "ctl", "-c", cconf, "reload"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, f"reload: {r.stderr}", d)
+        bob = Sub(ctx, d.output, spub, bpub, bsec)
+        check(wait(bob.stats_seen, 10), "bob not admitted after reload", d)
+        bob.stop()
+        with open(os.path.join(allowed, "broken.pub"), "w") as f:
+            f.write("garbage\n")
+        r = subprocess.run([NERD, "ctl", "-c", cconf, "reload"],
+                           capture_output=True, text=True)
+        check(r.returncode == 1 and "broken.pub:1" in r.stderr,
+              f"reload with a broken key file: {r.stderr}", d)
+        bob = Sub(ctx, d.output, spub, bpub, bsec)
+        check(wait(bob.stats_seen, 10), "old keys lost on a bad reload", d)
+        bob.stop()
+
         st = d.ctl("stats")
         check(st["received"] == 50 and st["published"] == 50,
               f"received {st['received']}, published {st['published']}", d)
