@@ -48,6 +48,8 @@ def main():
     hs = {r["label"]: r for r in jl(os.path.join(out, "hyperscan.jsonl"))}
     compile_ = {}
     for r in jl(os.path.join(out, "compile.jsonl")):
+        if "compile_user_s" in r:
+            r["compile_s"] = r["compile_user_s"] + r["compile_sys_s"]
         compile_.setdefault(f"{r['set']}-{r['rules']}", {}).update(r)
     daemon = {r["label"]: r for r in jl(os.path.join(out, "daemon.jsonl"))}
     compare = {}
@@ -79,7 +81,7 @@ def main():
               f"entities per KB found by nerd ({c['woven_names'] / c['bytes'] * 1e3:.1f} "
               "names per KB woven in)")
     p("")
-    p(f"{'MB/s, one core':<48}" + "".join(f"{l:>9}" for l in LANGS))
+    p(f"{'MB/s per CPU-second, one core':<48}" + "".join(f"{l:>9}" for l in LANGS))
     rows = [
         ("nerd, shipped lists + rules: prepare", "shipped rules", "prepare_mbs"),
         ("  gazetteer matching (stage alone)", "shipped rules", "gazetteer_mbs"),
@@ -121,7 +123,7 @@ def main():
                     ("nerd / jansson parse alone (x)", r_js)):
         p(f"{name:<48}" + "".join(f"{fmt(r[l], 2):>9}" for l in LANGS))
     p("")
-    p("build and load                       shipped lists        1M lists")
+    p("build and load (CPU time)            shipped lists        1M lists")
     cs, cm = compile_.get("shipped-rules", {}), compile_.get("million-rules", {})
     p(f"  nerd compile (s, peak RSS MB)      {fmt(cs.get('compile_s'), 2):>6} s {fmt((cs.get('peak_rss_kb') or 0) / 1e3, 0):>6} MB "
       f"   {fmt(cm.get('compile_s'), 2):>6} s {fmt((cm.get('peak_rss_kb') or 0) / 1e3, 0):>6} MB")
@@ -129,7 +131,8 @@ def main():
     p(f"  nerd image load, bench_engine (ms) {fmt(e('shipped rules ar', 'load_ms')):>8}            {fmt(e('million rules ar', 'load_ms')):>8}")
     hsS, hsM = hs.get("shipped ar", {}), hs.get("million ar", {})
     if hsS:
-        p(f"  Hyperscan literals                 {hsS.get('literals', 0):>8}            {hsM.get('literals', '-') if hsM else '-':>8}")
+        p(f"  Hyperscan literals                 {hsS.get('literals', 0):>8}            {hsM.get('literals', '-') if hsM else '-':>8}"
+          + ("  (1M: without proclitic variants)" if hsM and not hsM.get("variants", True) else ""))
         if hsM.get("failed"):
             p(f"  Hyperscan compile: shipped {fmt(hsS.get('compile_s'), 2)} s, {fmt(hsS.get('database_mb'))} MB database, "
               f"{fmt(hsS.get('peak_rss_mb'), 0)} MB peak RSS; 1M: {hsM['failed']}")
@@ -201,8 +204,14 @@ def main():
         p(f"  {'met   ' if t['met'] else 'MISSED'} {t['target']}: {t['measured']}")
     if profile:
         p("")
-        p("perf profile of the engine (shipped lists + rules, Arabic), self time:")
+        p("perf profile of engine_annotate (shipped lists + rules), self time:")
         p(profile.rstrip())
+    rc = os.path.join(out, "rule_cost.txt")
+    if os.path.exists(rc):
+        with open(rc) as f:
+            p("")
+            p("cost of each rule:")
+            p(f.read().rstrip())
     text = "\n".join(L)
     print(text)
     res = {"date": str(datetime.date.today()), "cpu": cpu_model(),
