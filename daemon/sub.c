@@ -1,5 +1,6 @@
 /*
- * sub.c - `nerd sub`: print the daemon's output stream as JSON Lines.
+ * sub.c - `nerd sub`: print the daemon's output stream as JSON Lines, or
+ * (--format html) a snapshot of it as one HTML page.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <zmq.h>
 
 #include "client.h"
 #include "commands.h"
+#include "html.h"
 
 static volatile sig_atomic_t stop;
 
@@ -25,13 +28,15 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nerd sub [-c FILE | -e ENDPOINT] [-t PREFIX]... "
-	    "[-n COUNT] [-i MS] [-T] [--pull]\n"
+	    "[-n COUNT] [-i MS] [-T] [--pull] [--format json|html]\n"
 	    "  -t PREFIX    only topics starting with PREFIX (ann., ann.ar, "
 	    "err, stats); repeatable\n"
 	    "  -n COUNT     exit after COUNT messages\n"
 	    "  -i MS        exit after MS milliseconds without a message\n"
 	    "  -T           print the topic and a TAB before each object\n"
 	    "  --pull       the output is a PUSH socket (output_mode = push)\n"
+	    "  --format html  write one HTML page of the annotations and errors\n"
+	    "               received, when the stream ends (-n, -i or a signal)\n"
 	    "  --client-key FILE  CURVE secret key to present (tcp only)\n"
 	    "  --server-key FILE  the daemon's CURVE public key\n");
 }
@@ -44,6 +49,22 @@ static uint64_t seq_of(const char *p, size_t n)
 	return s ? strtoull(s + 6, NULL, 10) : 0;
 }
 
+/* One message into the page: annotations and error events; the rest
+ * (stats) is not for people to read there. */
+static void html_add(struct html_page *page, const char *topic,
+    size_t topic_len, const char *p, size_t len)
+{
+	json_t *o = json_loadb(p, len, 0, NULL);
+	if (topic_len >= 4 && !memcmp(topic, "ann.", 4))
+		html_page_add(page, o, NULL, 0, NULL, 0);
+	else if (topic_len == 3 && !memcmp(topic, "err", 3))
+		html_page_add_error(page,
+		    json_string_value(json_object_get(o, "id")),
+		    json_string_value(json_object_get(o, "error")),
+		    json_string_value(json_object_get(o, "message")));
+	json_decref(o);
+}
+
 int cmd_sub(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -54,13 +75,15 @@ int cmd_sub(int argc, char **argv)
 		{"idle", required_argument, NULL, 'i'},
 		{"with-topic", no_argument, NULL, 'T'},
 		{"pull", no_argument, NULL, 'P'},
+		{"format", required_argument, NULL, 'F'},
 		{"client-key", required_argument, NULL, 'K'},
 		{"server-key", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *conf = NULL, *ep = NULL, *topics[32], *ckey = NULL,
-	    *skey = NULL;
+	    *skey = NULL, *format = "json";
+	struct html_page *html = NULL;
 	int ntopics = 0, with_topic = 0, pull = -1, c;
 	long count = -1, idle = -1;
 	struct client_target t;
@@ -79,6 +102,7 @@ int cmd_sub(int argc, char **argv)
 		case 'i': idle = atol(optarg); break;
 		case 'T': with_topic = 1; break;
 		case 'P': pull = 1; break;
+		case 'F': format = optarg; break;
 		case 'K': ckey = optarg; break;
 		case 'S': skey = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -87,6 +111,11 @@ int cmd_sub(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (strcmp(format, "json") && strcmp(format, "html")) {
+		fprintf(stderr, "nerd sub: --format: json or html, not '%s'\n",
+		    format);
 		return 2;
 	}
 	if (client_target("nerd sub", ep, conf, CLIENT_OUTPUT, ckey, skey, &t))
@@ -121,6 +150,8 @@ int cmd_sub(int argc, char **argv)
 
 	uint64_t last_seq = 0, gaps = 0, n = 0;
 	int status = 0;
+	if (!strcmp(format, "html"))
+		html = html_page_new("nerd sub: a snapshot of the stream");
 	while (!stop && (count < 0 || (long)n < count)) {
 		zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
 		int rc = zmq_poll(&it, 1, idle >= 0 ? idle : 200);
@@ -153,6 +184,12 @@ int cmd_sub(int argc, char **argv)
 		}
 		if (seq)
 			last_seq = seq;
+		if (html) {
+			html_add(html, zmq_msg_data(&topic), zmq_msg_size(&topic),
+			    p, len);
+			n++;
+			goto next;
+		}
 		if (with_topic)
 			printf("%.*s\t", (int)zmq_msg_size(&topic),
 			    (char *)zmq_msg_data(&topic));
@@ -165,6 +202,9 @@ next:
 		zmq_msg_close(&topic);
 		zmq_msg_close(&body);
 	}
+	if (html && html_page_write(html, stdout) == -1)
+		status = 1;
+	html_page_destroy(&html);
 	fflush(stdout);
 	if (gaps)
 		fprintf(stderr, "nerd sub: %" PRIu64 " messages missed in "

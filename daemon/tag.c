@@ -11,17 +11,20 @@
 #include "compile.h"
 #include "datadir.h"
 #include "engine.h"
+#include "html.h"
 #include "jsonw.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: nerd tag [-i IMAGE | -g GAZETTEERS -r RULES] [--nested] [--timing]\n"
-	    "                [--text FILE | FILE...]\n"
+	    "                [--format json|html] [--text FILE | FILE...]\n"
 	    "Reads articles as JSON Lines ({\"id\", \"text\", ...}) from the files or\n"
 	    "stdin and writes one annotation per line, in order. Input that cannot be\n"
 	    "tagged gives an error object on that line and a message on stderr;\n"
-	    "the exit status is then 1.\n");
+	    "the exit status is then 1.\n"
+	    "--format html writes one self-contained HTML page instead, with the\n"
+	    "mentions highlighted by type.\n");
 }
 
 struct tagger {
@@ -30,6 +33,7 @@ struct tagger {
 	struct annotate_opts o;
 	struct buf out;
 	int failed;
+	struct html_page *html;  /* --format html: the page, written at the end */
 };
 
 static void error_line(struct tagger *t, const char *where, long line,
@@ -37,6 +41,11 @@ static void error_line(struct tagger *t, const char *where, long line,
 {
 	fprintf(stderr, "nerd tag: %s:%ld: %s: %s\n", where, line,
 	    input_error_name(kind), msg);
+	t->failed = 1;
+	if (t->html) {
+		html_page_add_error(t->html, a->id, input_error_name(kind), msg);
+		return;
+	}
 	buf_reset(&t->out);
 	buf_adds(&t->out, "{\"schema\":\"nerd.error/1\",");
 	jsonw_key(&t->out, "seq");
@@ -55,7 +64,6 @@ static void error_line(struct tagger *t, const char *where, long line,
 	jsonw_cstr(&t->out, msg);
 	buf_adds(&t->out, "}\n");
 	fwrite(t->out.data, 1, t->out.len, stdout);
-	t->failed = 1;
 }
 
 static void tag_one(struct tagger *t, struct article *a, const char *where,
@@ -65,6 +73,13 @@ static void tag_one(struct tagger *t, struct article *a, const char *where,
 	buf_reset(&t->out);
 	if (engine_annotate(t->e, t->s, a, &t->o, &t->out, NULL, err, sizeof err) < 0) {
 		error_line(t, where, line, a, INPUT_BAD_TEXT, err);
+		return;
+	}
+	if (t->html) {
+		json_t *ann = json_loadb(t->out.data, t->out.len, 0, NULL);
+		html_page_add(t->html, ann, a->text, a->text_len, a->title,
+		    a->title_len);
+		json_decref(ann);
 		return;
 	}
 	buf_addc(&t->out, '\n');
@@ -106,10 +121,12 @@ int cmd_tag(int argc, char **argv)
 		{"text", required_argument, NULL, 't'},
 		{"nested", no_argument, NULL, 'N'},
 		{"timing", no_argument, NULL, 'T'},
+		{"format", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *image = NULL, *gaz = NULL, *rules = NULL, *text = NULL;
+	const char *image = NULL, *gaz = NULL, *rules = NULL, *text = NULL,
+	    *format = "json";
 	struct tagger t = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, "i:g:r:t:h", opts, NULL)) != -1) {
@@ -120,9 +137,15 @@ int cmd_tag(int argc, char **argv)
 		case 't': text = optarg; break;
 		case 'N': t.o.nested = 1; break;
 		case 'T': t.o.timing = 1; break;
+		case 'F': format = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (strcmp(format, "json") && strcmp(format, "html")) {
+		fprintf(stderr, "nerd tag: --format: json or html, not '%s'\n",
+		    format);
+		return 2;
 	}
 	char err[512];
 	t.e = datadir_engine(image, gaz, rules, err, sizeof err);
@@ -131,6 +154,15 @@ int cmd_tag(int argc, char **argv)
 		return 1;
 	}
 	t.s = scratch_new();
+	if (!strcmp(format, "html")) {
+		const char *what = text ? text : optind < argc ? argv[optind] :
+		    "stdin";
+		const char *base = strrchr(what, '/');
+		char title[512];
+		snprintf(title, sizeof title, "nerd tag: %s%s", base ? base + 1 :
+		    what, !text && argc - optind > 1 ? ", \xe2\x80\xa6" : "");
+		t.html = html_page_new(title);
+	}
 	if (text) {
 		size_t len;
 		char *data = read_file(text, &len);
@@ -172,6 +204,11 @@ int cmd_tag(int argc, char **argv)
 			if (f != stdin)
 				fclose(f);
 		}
+	if (t.html && html_page_write(t.html, stdout) == -1) {
+		fprintf(stderr, "nerd tag: writing the page: %m\n");
+		t.failed = 1;
+	}
+	html_page_destroy(&t.html);
 	fflush(stdout);
 	buf_free(&t.out);
 	scratch_destroy(&t.s);

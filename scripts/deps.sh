@@ -11,4 +11,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libzmq3-dev libpcre2-dev libjansson-dev libutf8proc-dev libinih-dev \
 	libsystemd-dev systemd \
 	python3 python3-zmq python3-jsonschema python3-ahocorasick \
-	iso-codes unicode-cldr-core scdoc >/dev/null
+	iso-codes unicode-cldr-core scdoc \
+	chromium fonts-dejavu-core >/dev/null
