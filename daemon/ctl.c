@@ -12,13 +12,16 @@
 #include <jansson.h>
 #include <zmq.h>
 
+#include "buf.h"
 #include "client.h"
 #include "commands.h"
+#include "prometheus.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nerd ctl [-c FILE | -e ENDPOINT] [-t MS] "
 	    "[--client-key FILE --server-key FILE] stats|ping|reload\n"
+	    "       nerd ctl [-c FILE | -e ENDPOINT] stats --prometheus\n"
 	    "  -c FILE      read the control endpoint from this configuration\n"
 	    "               (default: an ipc socket in the runtime directory)\n"
 	    "  -e ENDPOINT  the control socket (e.g. ipc:///run/nerd/"
@@ -26,7 +29,8 @@ static void usage(FILE *f)
 	    "  -t MS        wait this long for the answer (default 5000, "
 	    "reload 120000)\n"
 	    "  --client-key FILE  CURVE secret key to present (tcp only)\n"
-	    "  --server-key FILE  the daemon's CURVE public key\n");
+	    "  --server-key FILE  the daemon's CURVE public key\n"
+	    "  --prometheus the counters in Prometheus' text format\n");
 }
 
 int cmd_ctl(int argc, char **argv)
@@ -37,12 +41,13 @@ int cmd_ctl(int argc, char **argv)
 		{"timeout", required_argument, NULL, 't'},
 		{"client-key", required_argument, NULL, 'K'},
 		{"server-key", required_argument, NULL, 'S'},
+		{"prometheus", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *conf = NULL, *ep = NULL, *ckey = NULL, *skey = NULL;
 	long timeout = -1;
-	int c, status = 1;
+	int c, status = 1, prom = 0;
 	struct client_target t;
 
 	optind = 1;
@@ -53,6 +58,7 @@ int cmd_ctl(int argc, char **argv)
 		case 't': timeout = atol(optarg); break;
 		case 'K': ckey = optarg; break;
 		case 'S': skey = optarg; break;
+		case 'P': prom = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -64,6 +70,10 @@ int cmd_ctl(int argc, char **argv)
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "stats") && strcmp(cmd, "ping") && strcmp(cmd, "reload")) {
 		usage(stderr);
+		return 2;
+	}
+	if (prom && strcmp(cmd, "stats")) {
+		fprintf(stderr, "nerd ctl: --prometheus goes with stats\n");
 		return 2;
 	}
 	if (timeout < 0)
@@ -100,7 +110,16 @@ int cmd_ctl(int argc, char **argv)
 		goto done;
 	}
 	json_t *r = json_loadb(zmq_msg_data(&m), zmq_msg_size(&m), 0, NULL);
-	if (r) {
+	if (r && prom) {
+		struct buf out = {0};
+		if (prometheus_format(r, &out) == 0) {
+			fwrite(out.data, 1, out.len, stdout);
+			status = 0;
+		} else
+			fprintf(stderr, "nerd ctl: the answer is not stats\n");
+		buf_free(&out);
+		json_decref(r);
+	} else if (r) {
 		char *out = json_dumps(r, isatty(STDOUT_FILENO) ?
 		    JSON_INDENT(2) : JSON_COMPACT);
 		puts(out);

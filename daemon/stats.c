@@ -37,6 +37,8 @@ void stats_latency(struct stats *s, uint64_t us)
 	s->lat_pos = (s->lat_pos + 1) % STATS_SAMPLES;
 	if (s->lat_n < STATS_SAMPLES)
 		s->lat_n++;
+	s->lat_count++;
+	s->lat_sum_us += (double)us;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -96,6 +98,9 @@ json_t *stats_json(const struct stats *s, double now, json_t *workers,
 			free(v);
 		}
 	}
+	/* over the whole run, beside the percentiles of the last samples */
+	json_object_set_new(lat, "count", json_integer((json_int_t)s->lat_count));
+	json_object_set_new(lat, "sum", json_real(s->lat_sum_us));
 	json_object_set_new(o, "latency_us", lat);
 	json_object_set_new(o, "generation", json_integer(generation));
 	json_object_set_new(o, "ruleset", json_string(ruleset ? ruleset : ""));

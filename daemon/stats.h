@@ -36,6 +36,8 @@ struct stats {
 	double started;          /* monotonic seconds */
 	uint32_t lat[STATS_SAMPLES];
 	unsigned lat_n, lat_pos;
+	uint64_t lat_count;      /* every latency recorded, since start */
+	double lat_sum_us;       /* and their sum (a Prometheus summary's) */
 };
 
 /* "not_json", ..., "engine", "poison". */
