@@ -127,6 +127,13 @@ def smaps(pid):
     return out
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process."""
+    with open(f"/proc/{pid}/stat") as f:
+        p = f.read().rsplit(")", 1)[1].split()
+    return (int(p[11]) + int(p[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def log_ms(d, pattern):
     m = re.findall(pattern + r" in (\d+) ms", d.log())
     return int(m[-1]) if m else None
@@ -145,15 +152,20 @@ def run(nerd, arts, workers, two_frame, image, extra):
         feed = mp.Process(target=feeder, args=(d.ingest, msgs, go))
         feed.start()
         time.sleep(0.3)               # the PUSH has connected
+        pids = d.worker_pids()
+        c0 = [cpu_s(p) for p in pids] + [cpu_s(d.proc.pid)]
         t0 = time.time()
         go.set()
         t1, got, outbytes = q.get(timeout=600)
+        c1 = [cpu_s(p) for p in pids] + [cpu_s(d.proc.pid)]
         feed.join()
         sub.join()
         st = d.ctl("stats")
+        cpu = {"workers_s": sum(c1[:-1]) - sum(c0[:-1]),
+               "master_s": c1[-1] - c0[-1]}
         if extra is not None:
             extra.update(extras(d, arts, workers))
-        return t1 - t0, got, outbytes, st["latency_us"]
+        return t1 - t0, got, outbytes, st["latency_us"], cpu
     finally:
         d.close()
 
@@ -247,15 +259,18 @@ def main():
     for workers in (int(w) for w in a.workers.split(",")):
         for two in (False, True):
             extra = {} if two else None
-            dt, got, outb, lat = run(nerd, arts, workers, two, a.image, extra)
+            dt, got, outb, lat, cpu = run(nerd, arts, workers, two, a.image, extra)
+            wcpu = mb / cpu["workers_s"] if cpu["workers_s"] > 0 else 0
             print(f"{workers:>7} {'two-frame' if two else 'one-frame':>9} "
                   f"{got / dt:>11.0f} {mb / dt:>8.1f} {outb / 1e6 / dt:>9.1f} "
                   f"{lat.get('p50', 0):>8} {lat.get('p99', 0):>8} "
-                  f"{got:>9}")
+                  f"{got:>9}   {wcpu:.1f} MB per worker CPU-second, "
+                  f"master {cpu['master_s']:.2f} CPU-s")
             run_res = {"workers": workers, "two_frame": two,
                        "articles_per_s": got / dt, "mbs_in": mb / dt,
                        "mbs_out": outb / 1e6 / dt, "received": got,
-                       "loaded_latency_us": lat}
+                       "loaded_latency_us": lat,
+                       "cpu": cpu, "mb_per_worker_cpu_s": wcpu}
             if extra:
                 run_res.update(extra)
                 mem = extra["memory_kb"]["workers"]
