@@ -17,8 +17,12 @@ LANGS = ("ar", "fr", "en")
 def jl(path):
     if not os.path.exists(path):
         return []
+    out = []
     with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
+        for l in f:
+            if l.startswith("{"):   # /usr/bin/time adds its own lines
+                out.append(json.loads(l))
+    return out
 
 
 def cpu_model():

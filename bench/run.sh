@@ -101,10 +101,15 @@ for set in shipped million; do
 	g=$here/gazetteers
 	[ $set = million ] && g=$data/million-gaz
 	for r in rules norules; do
+		rm -f "$data/$set-$r.img"
 		rd=$here/rules
 		[ $r = norules ] && rd=$data/norules
 		/usr/bin/time -f '{"set":"'$set'","rules":"'$r'","compile_wall_s":%e,"compile_user_s":%U,"compile_sys_s":%S,"peak_rss_kb":%M}' -a -o "$out/compile.jsonl" \
 			"$build/nerd" compile -g "$g" -r "$rd" -o "$data/$set-$r.img" 2>&1 | grep -v ': warning: ' | sed 's/^/  /'
+		if [ ! -s "$data/$set-$r.img" ]; then
+			echo "run.sh: nerd compile failed on $g and $rd (see above): nothing to measure" >&2
+			exit 1
+		fi
 		printf '{"set":"%s","rules":"%s","image_bytes":%s}\n' $set $r "$(stat -c %s "$data/$set-$r.img")" >> "$out/compile.jsonl"
 	done
 done
