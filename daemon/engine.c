@@ -342,12 +342,23 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 		size_t n = norm ? t->norm.len : t->orig_len;
 		int hit_limit = 0;
 		if (d->anchor) {
-			/* one anchored attempt where each trigger word starts */
+			/* anchored attempts: where each trigger word starts, or
+			 * at the few tokens before it; each token at most once */
+			size_t next = 0;
 			for (size_t k = i; k < j; k++) {
-				const struct token *w = &tk->v[f->v[k].tok];
-				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
-				if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
-					hit_limit = 1;
+				size_t tok = f->v[k].tok;
+				size_t first = tok;
+				if (d->anchor == ANCHOR_BEFORE)
+					first = tok > ANCHOR_BEFORE_TOKENS ? tok - ANCHOR_BEFORE_TOKENS : 0;
+				if (first < next)
+					first = next;
+				for (size_t q = first; q <= tok; q++) {
+					const struct token *w = &tk->v[q];
+					size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+					if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
+						hit_limit = 1;
+				}
+				next = tok + 1;
 			}
 			*limits += (unsigned)hit_limit;
 			i = j;

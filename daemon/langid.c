@@ -5,25 +5,28 @@
 
 #include "langid.h"
 
-static int is_word(const char *w, size_t n, const char *const *list)
+/* Function words, space-delimited so that " w " finds whole words. */
+static const char fr_words[] = " le la les des du et est une dans pour qui "
+    "que sur au aux pas avec il elle ont ";
+static const char en_words[] = " the and of is was to in for that with on "
+    "by are from has have he she it were ";
+
+static int is_word(const char *w, size_t n, const char *list, size_t len)
 {
-	for (int i = 0; list[i]; i++)
-		if (strlen(list[i]) == n && !memcmp(list[i], w, n))
-			return 1;
-	return 0;
+	char key[8];
+	if (n < 2 || n > 5)
+		return 0;
+	key[0] = ' ';
+	memcpy(key + 1, w, n);
+	key[n + 1] = ' ';
+	return memmem(list, len, key, n + 2) != NULL;
 }
 
 const char *langid(const struct normtext *t, const struct tokens *tk)
 {
-	static const char *const fr[] = {"le", "la", "les", "des", "du", "et",
-	    "est", "une", "dans", "pour", "qui", "que", "sur", "au", "aux",
-	    "pas", "avec", "il", "elle", "ont", NULL};
-	static const char *const en[] = {"the", "and", "of", "is", "was",
-	    "to", "in", "for", "that", "with", "on", "by", "are", "from",
-	    "has", "have", "he", "she", "it", "were", NULL};
-	size_t arabic = 0, n = tk->n < 400 ? tk->n : 400;
+	size_t arabic = 0, n = tk->n < 400 ? tk->n : 400, seen = 0;
 	int f = 0, e = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++, seen++) {
 		const struct token *k = &tk->v[i];
 		if (k->flags & TOK_ARABIC) {
 			arabic++;
@@ -31,10 +34,13 @@ const char *langid(const struct normtext *t, const struct tokens *tk)
 		}
 		const char *w = t->norm.data + k->b;
 		size_t wn = k->e - k->b;
-		f += is_word(w, wn, fr);
-		e += is_word(w, wn, en);
+		f += is_word(w, wn, fr_words, sizeof fr_words - 1);
+		e += is_word(w, wn, en_words, sizeof en_words - 1);
+		/* a clear lead settles it: most articles need a sentence */
+		if (seen >= 40 && arabic == 0 && (f >= e + 6 || e >= f + 6))
+			break;
 	}
-	if (n && arabic * 2 >= n)
+	if (seen && arabic * 2 >= seen)
 		return "ar";
 	return f > e ? "fr" : "en";
 }

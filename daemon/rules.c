@@ -98,6 +98,16 @@ int rules_parse(const char *file, const char *text, size_t len,
 	struct rule_def *cur = NULL;
 	const char *p = text, *end = text + len;
 	int line = 0;
+	/* Examples are normalized and matched with PCRE2_NO_UTF_CHECK, both
+	 * of which trust the text to be UTF-8: refuse the file otherwise. */
+	size_t bad;
+	if (utf8_validate(text, len, &bad) < 0) {
+		line = 1;
+		for (size_t i = 0; i < bad; i++)
+			line += text[i] == '\n';
+		diag_error(d, file, line, "invalid UTF-8 at byte %zu", bad);
+		return -1;
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -181,11 +191,14 @@ int rules_parse(const char *file, const char *text, size_t len,
 				diag_error(d, file, line, "view must be normalized or original");
 		} else if (!strcmp(key, "anchor")) {
 			if (!strcmp(val, "trigger"))
-				cur->anchor = 1;
+				cur->anchor = ANCHOR_TRIGGER;
+			else if (!strcmp(val, "before"))
+				cur->anchor = ANCHOR_BEFORE;
 			else if (!strcmp(val, "none"))
-				cur->anchor = 0;
+				cur->anchor = ANCHOR_NONE;
 			else
-				diag_error(d, file, line, "anchor must be trigger or none");
+				diag_error(d, file, line,
+				    "anchor must be trigger, before or none");
 		} else if (!strcmp(key, "trigger")) {
 			free(cur->trigger);
 			cur->trigger = val;
@@ -310,24 +323,74 @@ int rule_triggers(const struct rule_def *r, const struct src_text *classes,
 	return (int)n;
 }
 
-static int by_length_desc(const void *a, const void *b)
+static int by_bytes(const void *a, const void *b)
 {
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-	if (la != lb)
-		return la < lb ? 1 : -1;
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_escaped(struct buf *out, const char *s)
+/* One character of a class entry, as pattern text: regex syntax escaped,
+ * a space as \s+ (an entry's words may be spaced any way in the text). */
+static size_t add_char(struct buf *out, const char *s)
 {
-	for (; *s; s++) {
-		if (strchr("\\^$.|?*+()[]{}", *s))
+	unsigned char c = (unsigned char)*s;
+	size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	if (c == ' ')
+		buf_adds(out, "\\s+");
+	else {
+		if (c < 0x80 && strchr("\\^$.|?*+()[]{}#", (char)c))
 			buf_addc(out, '\\');
-		if (*s == ' ')
-			buf_adds(out, "\\s+");
-		else
-			buf_addc(out, *s);
+		buf_add(out, s, len);
 	}
+	return len;
+}
+
+/*
+ * The entries v[lo..hi), sorted and sharing their first `depth` bytes,
+ * as a prefix tree of alternatives: (?:محمد|محمود) becomes مح(?:مد|مود).
+ * PCRE2 tries an alternation's branches one after the other, so a
+ * 500-name class written flat costs 500 attempts per position; as a tree
+ * it costs one per letter. An entry that is a prefix of others makes the
+ * rest optional and greedy, so the longest entry still wins, as it did
+ * when the flat list was sorted longest first.
+ */
+static void add_trie(struct buf *out, char **v, size_t lo, size_t hi,
+    size_t depth)
+{
+	int terminal = 0;
+	if (lo < hi && v[lo][depth] == '\0') {
+		terminal = 1;
+		lo++;
+	}
+	if (lo == hi)
+		return;
+	size_t groups = 0;
+	for (size_t i = lo; i < hi;) {
+		size_t len = 1;
+		unsigned char c = (unsigned char)v[i][depth];
+		len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		size_t j = i + 1;
+		while (j < hi && !strncmp(v[j] + depth, v[i] + depth, len))
+			j++;
+		groups++;
+		i = j;
+	}
+	int wrap = terminal || groups > 1;
+	if (wrap)
+		buf_adds(out, "(?:");
+	for (size_t i = lo, g = 0; i < hi; g++) {
+		if (g)
+			buf_addc(out, '|');
+		size_t len = add_char(out, v[i] + depth);
+		size_t j = i + 1;
+		while (j < hi && !strncmp(v[j] + depth, v[i] + depth, len))
+			j++;
+		add_trie(out, v, i, j, depth + len);
+		i = j;
+	}
+	if (wrap)
+		buf_addc(out, ')');
+	if (terminal)
+		buf_addc(out, '?');
 }
 
 /* Normalize only the non-ASCII code points of a pattern: its ASCII is
@@ -377,15 +440,17 @@ int rule_expand(const struct rule_def *r, const struct src_text *classes,
 		}
 		char **items;
 		size_t n = class_entries(cls, norm, &items);
-		qsort(items, n, sizeof *items, by_length_desc);
-		buf_adds(out, "(?:");
+		qsort(items, n, sizeof *items, by_bytes);
+		size_t u = 0; /* drop duplicates */
 		for (size_t i = 0; i < n; i++) {
-			if (i && !strcmp(items[i], items[i - 1]))
-				continue;
-			if (i)
-				buf_addc(out, '|');
-			add_escaped(out, items[i]);
+			if (u && !strcmp(items[i], items[u - 1]))
+				free(items[i]);
+			else
+				items[u++] = items[i];
 		}
+		n = u;
+		buf_adds(out, "(?:");
+		add_trie(out, items, 0, n, 0);
 		buf_addc(out, ')');
 		free_strv(items, n);
 		p = c + 2;
@@ -402,6 +467,7 @@ struct crule {
 	 * anchored match of unanchored code falls back to the interpreter,
 	 * measured 4x slower here). */
 	pcre2_code *acode;
+	int jit, ajit;     /* JIT-compiled: match through pcre2_jit_match */
 	int group;         /* capture group of the mention */
 };
 
@@ -434,7 +500,7 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 		c->def = r;
 		if (!r->pattern || rule_expand(r, classes, nclasses, &pat, d) < 0)
 			continue;
-		for (int anchored = 0; anchored <= r->anchor; anchored++) {
+		for (int anchored = 0; anchored <= !!r->anchor; anchored++) {
 			int ec;
 			PCRE2_SIZE eo;
 			pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
@@ -457,10 +523,13 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 				    "rule %s: no JIT (%s): it runs interpreted, slower",
 				    r->name, (const char *)msg);
 			}
-			if (anchored)
+			if (anchored) {
 				c->acode = code;
-			else
+				c->ajit = jrc == 0;
+			} else {
 				c->code = code;
+				c->jit = jrc == 0;
+			}
 		}
 		if (!c->code)
 			continue;
@@ -541,8 +610,12 @@ int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
 	int found = 0;
 	size_t off = from;
 	while (off <= n) {
-		int rc = pcre2_match(c->code, (PCRE2_SPTR)subject, n, off,
-		    PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+		/* pcre2_jit_match skips pcre2_match's checks: the subject is
+		 * known valid UTF-8, and the JIT code exists */
+		int rc = c->jit ? pcre2_jit_match(c->code, (PCRE2_SPTR)subject, n,
+				      off, 0, s->md, s->mctx)
+				: pcre2_match(c->code, (PCRE2_SPTR)subject, n, off,
+				      PCRE2_NO_UTF_CHECK, s->md, s->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0)
@@ -571,8 +644,11 @@ int ruleset_run_at(const struct ruleset *rs, struct rule_scratch *s, size_t i,
 	pcre2_code *code = c->acode ? c->acode : c->code;
 	if (!code)
 		return 0;
-	int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, at,
-	    PCRE2_NO_UTF_CHECK | (c->acode ? 0 : PCRE2_ANCHORED), s->md, s->mctx);
+	int rc = c->acode && c->ajit
+	    ? pcre2_jit_match(code, (PCRE2_SPTR)subject, n, at, 0, s->md, s->mctx)
+	    : pcre2_match(code, (PCRE2_SPTR)subject, n, at,
+		  PCRE2_NO_UTF_CHECK | (c->acode ? 0 : PCRE2_ANCHORED), s->md,
+		  s->mctx);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0)

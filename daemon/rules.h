@@ -17,6 +17,15 @@
 
 enum { VIEW_NORMALIZED = 0, VIEW_ORIGINAL = 1 };
 
+/* Where a rule's matches may start (the `anchor` key):
+ *   NONE     anywhere in a window around each trigger word;
+ *   TRIGGER  where a trigger word's token starts;
+ *   BEFORE   where one of the ANCHOR_BEFORE_TOKENS tokens before a
+ *            trigger word (or the trigger itself) starts: for names
+ *            that precede their cue ("X Y said", "X Y Party"). */
+enum { ANCHOR_NONE = 0, ANCHOR_TRIGGER = 1, ANCHOR_BEFORE = 2 };
+#define ANCHOR_BEFORE_TOKENS 8
+
 struct rule_example {
 	char *text;
 	char **expect;     /* mentions the rule must find; NULL for nomatch */
@@ -27,7 +36,7 @@ struct rule_example {
 struct rule_def {
 	char *name;
 	int type, prio, view;
-	int anchor;        /* 1: matches start at a trigger word's token */
+	int anchor;        /* ANCHOR_*: where matches may start */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
 	char *pattern;     /* as written */
