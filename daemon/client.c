@@ -42,9 +42,12 @@ int client_target(const char *who, const char *endpoint, const char *conf,
 	const char *spec = which == CLIENT_INGEST ? c.ingest :
 	    which == CLIENT_ACKED ? c.ingest_acked :
 	    which == CLIENT_OUTPUT ? c.output : c.control;
-	if (endpoint)
-		snprintf(t->url, sizeof t->url, "%s", endpoint);
-	else if (config_client_endpoint(spec, t->url, sizeof t->url) == -1) {
+	if (endpoint) {
+		if (!strncmp(endpoint, "bind:", 5))
+			t->bind = 1;
+		snprintf(t->url, sizeof t->url, "%s", t->bind ? endpoint + 5 :
+		    !strncmp(endpoint, "connect:", 8) ? endpoint + 8 : endpoint);
+	} else if (config_client_endpoint(spec, t->url, sizeof t->url) == -1) {
 		fprintf(stderr, "%s: %s: no %s endpoint configured\n", who,
 		    conf ? conf : "defaults", key_name(which));
 		return -1;
@@ -113,7 +116,8 @@ int client_connect(const char *who, void *sock, const struct client_target *t)
 		    zmq_strerror(zmq_errno()));
 		return -1;
 	}
-	if (zmq_connect(sock, t->url) == -1) {
+	if ((t->bind ? zmq_bind(sock, t->url) : zmq_connect(sock, t->url))
+	    == -1) {
 		fprintf(stderr, "%s: %s: %s\n", who, t->url,
 		    zmq_strerror(zmq_errno()));
 		return -1;

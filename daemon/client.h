@@ -16,6 +16,8 @@ enum client_endpoint { CLIENT_INGEST, CLIENT_ACKED, CLIENT_OUTPUT,
 
 struct client_target {
 	char url[1024];
+	int bind;             /* bind to url instead (-e bind:URL): hosts
+	                         connect to this producer or subscriber */
 	int push_output;      /* the configured output is a PUSH */
 	int curve;            /* connect as a CURVE client with these keys */
 	uint8_t server_public[CURVE_KEY_BYTES];
@@ -23,7 +25,9 @@ struct client_target {
 };
 
 /*
- * Where and how to connect: endpoint if given, else the key of the
+ * Where and how to connect: endpoint if given ("URL", "connect:URL", or
+ * "bind:URL" for a producer or subscriber that nerd hosts connect to,
+ * the scale-out topology of the README), else the key of the
  * configuration file conf (or the default file, or the built-in
  * defaults). CURVE is used for a network (non-ipc) URL when a client
  * secret key is known (client_key, else [security] curve_client_secret);
@@ -37,8 +41,8 @@ int client_target(const char *who, const char *endpoint, const char *conf,
     enum client_endpoint which, const char *client_key, const char *server_key,
     struct client_target *t);
 
-/* Apply t's CURVE keys to sock and connect it to t->url. Returns 0, or
- * -1 after printing why. */
+/* Apply t's CURVE keys to sock and connect it to t->url (bind, with
+ * t->bind). Returns 0, or -1 after printing why. */
 int client_connect(const char *who, void *sock, const struct client_target *t);
 
 /* Forget the secret key held in t. */

@@ -12,4 +12,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libsystemd-dev systemd \
 	python3 python3-zmq python3-jsonschema python3-ahocorasick \
 	iso-codes unicode-cldr-core scdoc \
-	chromium fonts-dejavu-core >/dev/null
+	chromium fonts-dejavu-core iproute2 >/dev/null
