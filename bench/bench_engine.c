@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	struct mentions m = {0};
 	struct buf arena = {0};
 	struct fires fired = {0};
+	struct token_ids ids = {0};
 	size_t nm = 0;
 	t0 = now();
 	for (size_t k = 0; k < reps && !whole_only; k++) {
@@ -213,7 +214,7 @@ int main(int argc, char **argv)
 			m.n = 0;
 			buf_reset(&arena);
 			fired.n = 0;
-			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &arena, &fired);
+			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &arena, &fired, &ids);
 			nm += m.n;
 		}
 	}
@@ -296,6 +297,8 @@ int main(int argc, char **argv)
 	buf_free(&arena);
 	free(m.v);
 	free(fired.v);
+	free(ids.id);
+	free(ids.trig);
 	normtext_free(&nt0);
 	tokens_free(&tk);
 	scratch_destroy(&sc);

@@ -45,6 +45,7 @@ struct scratch {
 	struct buf arena;
 	struct buf tmp;
 	struct fires fires;
+	struct token_ids ids;
 	struct rule_scratch *rs;
 	const struct ruleset *rs_for;
 	struct resolve_scratch res;
@@ -175,6 +176,8 @@ void scratch_destroy(struct scratch **ps)
 	buf_free(&s->arena);
 	buf_free(&s->tmp);
 	free(s->fires.v);
+	free(s->ids.id);
+	free(s->ids.trig);
 	rule_scratch_destroy(&s->rs);
 	resolve_scratch_free(&s->res);
 	free(s);
@@ -476,7 +479,7 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 		views[f] = (struct field_view){&fs->nt, &fs->tk};
 		s->fires.n = 0;
 		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
-		    &s->fires);
+		    &s->fires, &s->ids);
 		run_rules(e, s, f, lang, &limits);
 	}
 	keep_abbreviation_period(s);

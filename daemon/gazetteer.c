@@ -32,13 +32,11 @@ static int add(const struct image *img, const char *s, size_t n, uint32_t skip,
 }
 
 int gazetteer_readings(const struct image *img, const struct normtext *t,
-    const struct token *tok, struct reading out[6])
+    const struct token *tok, uint32_t id, uint32_t trig, struct reading out[6])
 {
 	const char *s = t->norm.data + tok->b;
 	size_t n = tok->e - tok->b;
 	int k = 0;
-	uint32_t trig;
-	uint32_t id = image_token(img, s, n, &trig);
 	if (id)
 		out[k++] = (struct reading){id, trig, 0};
 	if (!(tok->flags & TOK_ARABIC) || n < 6)
@@ -101,11 +99,24 @@ static int accepts(const struct image_entry *e, const struct token *v)
 
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    struct fires *f)
+    struct fires *f, struct token_ids *ids)
 {
+	/* Each word's id as written, looked up once: the walks below read
+	 * the same words again from every start that reaches them. */
+	if (ids->cap < tk->n) {
+		ids->cap = tk->n * 2;
+		ids->id = realloc(ids->id, ids->cap * sizeof *ids->id);
+		ids->trig = realloc(ids->trig, ids->cap * sizeof *ids->trig);
+		if (!ids->id || !ids->trig)
+			abort();
+	}
+	for (size_t i = 0; i < tk->n; i++)
+		ids->id[i] = image_token(img, t->norm.data + tk->v[i].b,
+		    tk->v[i].e - tk->v[i].b, &ids->trig[i]);
 	for (size_t i = 0; i < tk->n; i++) {
 		struct reading rd[6];
-		int nr = gazetteer_readings(img, t, &tk->v[i], rd);
+		int nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
+		    ids->trig[i], rd);
 		for (int r = 0; r < nr && f; r++) {
 			if (!rd[r].trig)
 				continue;
@@ -139,10 +150,7 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 					}
 				if (++j >= tk->n || j - i >= IMAGE_MAX_TOKENS)
 					break;
-				uint32_t trig;
-				uint32_t id = image_token(img, t->norm.data + tk->v[j].b,
-				    tk->v[j].e - tk->v[j].b, &trig);
-				state = id ? image_child(img, state, id) : 0;
+				state = ids->id[j] ? image_child(img, state, ids->id[j]) : 0;
 			}
 			if (!best_state)
 				continue;

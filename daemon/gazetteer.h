@@ -24,12 +24,13 @@ struct reading {
 };
 
 /*
- * Readings of token k of t: as written and without Arabic proclitics
+ * Readings of token k of t (id and trig: its own lookup, image_token()):
+ * as written and without Arabic proclitics
  * (و ف, then ب ل ك, with ل + ال written لل read as ال). At most 6; returns
  * the count (readings of unknown words are left out).
  */
 int gazetteer_readings(const struct image *img, const struct normtext *t,
-    const struct token *k, struct reading out[6]);
+    const struct token *k, uint32_t id, uint32_t trig, struct reading out[6]);
 
 /* A rule's trigger word seen at token tok: the rule runs around it. */
 struct fire {
@@ -46,8 +47,15 @@ struct fires {
  * f is not NULL, a fire for every (rule, token) where a token is one of the
  * rule's trigger words.
  */
+/* Per-word dictionary ids, reused from article to article (free the
+ * two arrays when done). */
+struct token_ids {
+	uint32_t *id, *trig;
+	size_t cap;
+};
+
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    struct fires *f);
+    struct fires *f, struct token_ids *ids);
 
 #endif
