@@ -432,6 +432,46 @@ def case_clients():
         d.close()
 
 
+def case_restart_pub():
+    """A master killed (SIGKILL) and started again, as systemd does: the
+    articles its producers queued meanwhile reach the new master at once,
+    the subscriber a moment later. The master reads no input before the
+    subscriber is back, so it receives every one (issue 8)."""
+    import zmq
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        s = d.ctx.socket(zmq.PUSH)
+        s.sndhwm = 0
+        s.reconnect_ivl = 10      # the producer back first: the worst case
+        s.connect(d.ingest)
+        first = articles(200, seed=6)
+        for a in first:
+            s.send_string(json.dumps(a))
+        check(col.wait_for(lambda c: len(c.annotations()) >= 200, 30),
+              "not serving", d)
+        d.proc.kill()
+        d.proc.wait()
+        arts = articles(2000, seed=7)
+        for a in arts:            # queued in the producer meanwhile
+            s.send_string(json.dumps(a))
+        d.logf = open(d.logpath, "a")
+        d.proc = subprocess.Popen([NERD, "serve", "-v", "-c", d.conf],
+                                  stderr=d.logf)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= 2200, 60)
+        got = {a["id"] for a in col.annotations()}
+        missing = [a["id"] for a in arts if a["id"] not in got]
+        check(ok and not missing, f"{len(missing)} of {len(arts)} published "
+              f"before the subscriber was back, e.g. {missing[:3]}", d)
+        check("reading input: subscribers connected" in d.log(),
+              "the gate was not logged", d)
+        s.close(linger=0)
+        col.stop()
+        print(f"ok: restarted, {len(arts)} queued articles all received")
+    finally:
+        d.close()
+
+
 CASES = {
     "roundtrip": case_roundtrip,
     "kill_worker": case_kill_worker,
@@ -441,6 +481,7 @@ CASES = {
     "bad_input": case_bad_input,
     "config": case_config,
     "clients": case_clients,
+    "restart_pub": case_restart_pub,
 }
 
 if __name__ == "__main__":
