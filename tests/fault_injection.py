@@ -660,7 +660,7 @@ def fault_master_kill_stalled(opt):
     stalled). Measured, not asserted."""
     r = Run(opt, seed=18, output_mode="push", rcvhwm=100)
     try:
-        r.feed(plain=False, timeout_ms=60000)
+        r.feed(plain=False, timeout_ms=5000)   # no resend while stalled
         while r.flowing() and r.ref.count() < min(500, opt.articles // 10):
             time.sleep(0.01)
         r.ref.paused.set()
