@@ -7,6 +7,7 @@
 
 #include "gazsrc.h"
 #include "image.h"
+#include "utf8.h"
 
 int gazsrc_parse(char *line, struct gaz_line *g, char *err, size_t errlen)
 {
@@ -15,6 +16,13 @@ int gazsrc_parse(char *line, struct gaz_line *g, char *err, size_t errlen)
 		line[--n] = '\0';
 	if (n == 0 || line[0] == '#')
 		return 0;
+	/* The surface is normalized, which reads it as UTF-8: a stray
+	 * Latin-1 byte would send the decoder past the field's end. */
+	size_t bad;
+	if (utf8_validate(line, n, &bad) < 0) {
+		snprintf(err, errlen, "invalid UTF-8 at byte %zu", bad);
+		return -1;
+	}
 	char *f[7];
 	int nf = 0;
 	char *p = line;

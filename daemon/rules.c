@@ -440,7 +440,8 @@ int rule_expand(const struct rule_def *r, const struct src_text *classes,
 		}
 		char **items;
 		size_t n = class_entries(cls, norm, &items);
-		qsort(items, n, sizeof *items, by_bytes);
+		if (n) /* items is NULL for a class with no entries */
+			qsort(items, n, sizeof *items, by_bytes);
 		size_t u = 0; /* drop duplicates */
 		for (size_t i = 0; i < n; i++) {
 			if (u && !strcmp(items[i], items[u - 1]))
