@@ -117,8 +117,33 @@ static uint32_t full_start(const struct normtext *t, const struct tokens *tk,
 	return alone;
 }
 
+/*
+ * Which original code points of each field a (non-nested) mention holds,
+ * one byte each. A propagated name may not overlap a mention; asking the
+ * map costs the name's length, where scanning every mention for each
+ * candidate word made an article with thousands of mentions cost minutes.
+ */
+struct taken {
+	uint8_t *v[NFIELDS];
+};
+
+static int overlaps(const uint8_t *v, uint32_t s, uint32_t e)
+{
+	for (uint32_t c = s; c < e; c++)
+		if (v[c])
+			return 1;
+	return 0;
+}
+
+static void take(struct taken *tm, const struct mention *x)
+{
+	if (!x->nested && tm->v[x->field])
+		memset(tm->v[x->field] + x->start, 1, x->end - x->start);
+}
+
 static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
-    const struct name *nm, const struct mention *from, uint32_t need)
+    const struct name *nm, const struct mention *from, uint32_t need,
+    struct taken *tm)
 {
 	for (int fi = 0; fi < NFIELDS; fi++) {
 		if (!f[fi].t)
@@ -151,7 +176,7 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 					tok0 = (uint32_t)(i + 1 - (nm->tok1 - nm->tok0));
 				}
 			}
-			if (resolve_overlaps(m, fi, s, e))
+			if (overlaps(tm->v[fi], s, e))
 				continue;
 			struct mention *x = mentions_add(m);
 			/* from may have moved: mentions_add can realloc */
@@ -167,6 +192,7 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 			x->id = from->id;
 			x->canonical = from->canonical;
 			x->source = from->source; /* replaced by the caller */
+			take(tm, x);
 		}
 	}
 }
@@ -181,11 +207,54 @@ static int by_position(const void *pa, const void *pb)
 	return a->nested - b->nested;
 }
 
+/* A name that was looked for already, by its words (normalized), its
+ * original last code point and its kind: looking again would find every
+ * place taken. Open addressing over 64-bit hashes (0: empty). */
+struct seen {
+	uint64_t *v;
+	size_t mask;
+};
+
+static int seen_before(struct seen *sn, const struct normtext *t,
+    const struct token *v, size_t n, uint32_t last_cp, int kind)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind << 32 ^ last_cp;
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t b = v[i].b; b < v[i].e; b++)
+			h = (h ^ (unsigned char)t->norm.data[b]) * 0x100000001b3ULL;
+		h = (h ^ 0xff) * 0x100000001b3ULL; /* between words */
+	}
+	h = h ? h : 1;
+	for (size_t k = h & sn->mask;; k = (k + 1) & sn->mask) {
+		if (sn->v[k] == h)
+			return 1;
+		if (!sn->v[k]) {
+			sn->v[k] = h;
+			return 0;
+		}
+	}
+}
+
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
     struct buf *arena)
 {
 	size_t n0 = m->n;
+	if (n0 == 0)
+		return;
 	uint32_t src = arena_add(arena, "propagation", 11);
+	struct taken tm = {{NULL}};
+	for (int fi = 0; fi < NFIELDS; fi++)
+		if (f[fi].t && !(tm.v[fi] = calloc(f[fi].t->ncp + 1, 1)))
+			abort();
+	for (size_t i = 0; i < n0; i++)
+		take(&tm, &m->v[i]);
+	struct seen sn = {NULL, 0};
+	size_t slots = 16;
+	while (slots < 2 * n0)
+		slots *= 2;
+	if (!(sn.v = calloc(slots, sizeof *sn.v)))
+		abort();
+	sn.mask = slots - 1;
 	for (size_t i = 0; i < n0; i++) {
 		struct mention from = m->v[i];
 		if (from.nested || !f[from.field].t)
@@ -213,9 +282,12 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				continue;
 			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
 			    from.tok0, from.tok1};
+			if (seen_before(&sn, t, &tk->v[from.tok0],
+			    from.tok1 - from.tok0, nm.last_cp, 0))
+				continue;
 			size_t before = m->n;
 			tag_all(m, f, &nm, &from,
-			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP);
+			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
@@ -233,12 +305,17 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				continue;
 			struct name nm = {t->norm.data + a->b, a->e - a->b,
 			    orig_last_cp(t, a), NULL, NULL, 0, 0};
+			if (seen_before(&sn, t, a, 1, nm.last_cp, 1))
+				continue;
 			size_t before = m->n;
-			tag_all(m, f, &nm, &from, TOK_ALLCAPS);
+			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		}
 	}
+	free(sn.v);
+	for (int fi = 0; fi < NFIELDS; fi++)
+		free(tm.v[fi]);
 	if (m->n > n0)
 		qsort(m->v, m->n, sizeof *m->v, by_position);
 }
