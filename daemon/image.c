@@ -105,6 +105,26 @@ static int verify(struct image *img, char *err, size_t errlen)
 			img->triggers[t->triggers] > h->ntriggers)
 			FAIL("trigger list %u out of range", i);
 	}
+	/* The trigger lists ([count, rule...]) tile the section from word 1,
+	 * and a token must point at the start of one: engine_from_image checks
+	 * the rule numbers of the lists as they tile, so a token pointing into
+	 * the middle of one would fire rules nobody checked. */
+	if (h->ntriggers > 1) {
+		unsigned char *start = calloc(h->ntriggers, 1);
+		if (!start)
+			FAIL("out of memory");
+		for (uint64_t i = 1; i < h->ntriggers; i += 1 + img->triggers[i])
+			start[i] = 1;
+		uint32_t bad = UINT32_MAX;
+		for (uint32_t i = 0; i < h->tok_slots && bad == UINT32_MAX; i++)
+			if (img->tokens[i].hash && img->tokens[i].triggers &&
+			    !start[img->tokens[i].triggers])
+				bad = i;
+		free(start);
+		if (bad != UINT32_MAX)
+			FAIL("token slot %u: trigger list %u out of place", bad,
+			    img->tokens[bad].triggers);
+	}
 	uint32_t used = 0;
 	for (uint32_t i = 0; i < h->tok_slots; i++)
 		used += img->tokens[i].hash != 0;
