@@ -113,14 +113,19 @@ static int verify(struct image *img, char *err, size_t errlen)
 		unsigned char *start = calloc(h->ntriggers, 1);
 		if (!start)
 			FAIL("out of memory");
-		for (uint64_t i = 1; i < h->ntriggers; i += 1 + img->triggers[i])
-			start[i] = 1;
+		/* ...exactly: engine_from_image walks them the same way, and
+		 * a count that overruns would stop that walk or wrap it */
+		uint64_t w = 1;
+		for (; w < h->ntriggers; w += 1 + (uint64_t)img->triggers[w])
+			start[w] = 1;
 		uint32_t bad = UINT32_MAX;
 		for (uint32_t i = 0; i < h->tok_slots && bad == UINT32_MAX; i++)
 			if (img->tokens[i].hash && img->tokens[i].triggers &&
 			    !start[img->tokens[i].triggers])
 				bad = i;
 		free(start);
+		if (w != h->ntriggers)
+			FAIL("trigger lists overrun their section");
 		if (bad != UINT32_MAX)
 			FAIL("token slot %u: trigger list %u out of place", bad,
 			    img->tokens[bad].triggers);
