@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "propagate.h"
 #include "resolve.h"
 #include "utf8.h"
@@ -141,9 +142,99 @@ static void take(struct taken *tm, const struct mention *x)
 		memset(tm->v[x->field] + x->start, 1, x->end - x->start);
 }
 
-static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
-    const struct name *nm, const struct mention *from, uint32_t need,
-    struct taken *tm)
+/* Tag token i of field fi if it names nm (and is free). */
+static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
+    int fi, size_t i, const struct name *nm, const struct mention *from,
+    uint32_t need, struct taken *tm)
+{
+	const struct normtext *t = f[fi].t;
+	const struct tokens *tk = f[fi].tk;
+	const struct token *k = &tk->v[i];
+	if ((k->flags & need) != need)
+		return;
+	/* most words end differently: a one-byte look saves the
+	 * comparison (every reading of a name ends as the name does) */
+	if (t->norm.data[k->e - 1] != nm->w[nm->n - 1] || k->e - k->b < nm->n - 2)
+		return;
+	int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
+	    k->flags & TOK_ARABIC);
+	if (skip < 0)
+		return;
+	/* ى and ي fold together, but علي (a name) is not على (on) */
+	uint32_t lc = orig_last_cp(t, k);
+	if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
+		return;
+	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
+	uint32_t e = t->n_orig[k->ne - 1] + 1;
+	uint32_t tok0 = (uint32_t)i;
+	if (nm->tk) {
+		uint32_t fs = full_start(t, tk, i, nm, s);
+		if (fs != s) {
+			s = fs;
+			tok0 = (uint32_t)(i + 1 - (nm->tok1 - nm->tok0));
+		}
+	}
+	if (overlaps(tm->v[fi], s, e))
+		return;
+	struct mention *x = mentions_add(m);
+	/* from may have moved: mentions_add can realloc */
+	x->start = s;
+	x->end = e;
+	x->tok0 = tok0;
+	x->tok1 = (uint32_t)i + 1;
+	x->field = (uint8_t)fi;
+	x->kind = SRC_PROPAGATION;
+	x->keep = 1;
+	x->type = from->type;
+	x->prio = from->prio;
+	x->id = from->id;
+	x->canonical = from->canonical;
+	x->source = from->source; /* replaced by the caller */
+	take(tm, x);
+}
+
+/*
+ * The words of an article by every form in which they could name
+ * something: as written and, for Arabic, without one or two proclitic
+ * letters or with لل read as ال. Built only for articles with many names
+ * and many words, where trying every word for every name would be
+ * quadratic (a megabyte of "President X Y said" with a thousand names);
+ * a short article scans its words, which costs less than sorting them.
+ */
+struct word_form {
+	uint64_t h;
+	uint32_t field, tok;
+};
+
+struct word_index {
+	struct word_form *v;
+	size_t n, cap;
+};
+
+static void index_add(struct word_index *ix, const char *s, size_t n,
+    int field, size_t tok)
+{
+	if (ix->n == ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 1024;
+		ix->v = realloc(ix->v, ix->cap * sizeof *ix->v);
+		if (!ix->v)
+			abort();
+	}
+	ix->v[ix->n++] = (struct word_form){hash_bytes(s, n), (uint32_t)field,
+	    (uint32_t)tok};
+}
+
+static int by_form(const void *pa, const void *pb)
+{
+	const struct word_form *a = pa, *b = pb;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	if (a->field != b->field)
+		return a->field < b->field ? -1 : 1;
+	return a->tok < b->tok ? -1 : a->tok > b->tok;
+}
+
+static void index_build(struct word_index *ix, const struct field_view f[NFIELDS])
 {
 	for (int fi = 0; fi < NFIELDS; fi++) {
 		if (!f[fi].t)
@@ -151,49 +242,57 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 		const struct normtext *t = f[fi].t;
 		const struct tokens *tk = f[fi].tk;
 		for (size_t i = 0; i < tk->n; i++) {
-			const struct token *k = &tk->v[i];
-			if ((k->flags & need) != need)
+			const char *w = t->norm.data + tk->v[i].b;
+			size_t wn = tk->v[i].e - tk->v[i].b;
+			index_add(ix, w, wn, fi, i);
+			if (!(tk->v[i].flags & TOK_ARABIC))
 				continue;
-			/* most words end differently: a one-byte look saves the
-			 * comparison (every reading of a name ends as the name does) */
-			if (t->norm.data[k->e - 1] != nm->w[nm->n - 1] || k->e - k->b < nm->n - 2)
-				continue;
-			int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
-			    k->flags & TOK_ARABIC);
-			if (skip < 0)
-				continue;
-			/* ى and ي fold together, but علي (a name) is not على (on) */
-			uint32_t lc = orig_last_cp(t, k);
-			if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
-				continue;
-			uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
-			uint32_t e = t->n_orig[k->ne - 1] + 1;
-			uint32_t tok0 = (uint32_t)i;
-			if (nm->tk) {
-				uint32_t fs = full_start(t, tk, i, nm, s);
-				if (fs != s) {
-					s = fs;
-					tok0 = (uint32_t)(i + 1 - (nm->tok1 - nm->tok0));
+			for (size_t p = 2; p <= 4 && p + 4 <= wn; p += 2)
+				if (is_proclitics(w, p))
+					index_add(ix, w + p, wn - p, fi, i);
+			/* لل + rest, [وف]لل + rest: also as ال + rest */
+			for (size_t p = 0; p <= 2; p += 2) {
+				if (p + 4 < wn && is_proclitics(w, p) &&
+				    !memcmp(w + p, AR_LAM AR_LAM, 4) && wn - p - 2 < 254) {
+					char tmp[256];
+					memcpy(tmp, AR_AL, 4);
+					memcpy(tmp + 4, w + p + 4, wn - p - 4);
+					index_add(ix, tmp, wn - p, fi, i);
 				}
 			}
-			if (overlaps(tm->v[fi], s, e))
-				continue;
-			struct mention *x = mentions_add(m);
-			/* from may have moved: mentions_add can realloc */
-			x->start = s;
-			x->end = e;
-			x->tok0 = tok0;
-			x->tok1 = (uint32_t)i + 1;
-			x->field = (uint8_t)fi;
-			x->kind = SRC_PROPAGATION;
-			x->keep = 1;
-			x->type = from->type;
-			x->prio = from->prio;
-			x->id = from->id;
-			x->canonical = from->canonical;
-			x->source = from->source; /* replaced by the caller */
-			take(tm, x);
 		}
+	}
+	qsort(ix->v, ix->n, sizeof *ix->v, by_form);
+}
+
+static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
+    const struct name *nm, const struct mention *from, uint32_t need,
+    struct taken *tm, const struct word_index *ix)
+{
+	if (ix && ix->n) {
+		uint64_t h = hash_bytes(nm->w, nm->n);
+		size_t lo = 0, hi = ix->n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (ix->v[mid].h < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* in field and word order, as the scan below visits them;
+		 * a word indexed under two forms is tried once */
+		for (size_t k = lo; k < ix->n && ix->v[k].h == h; k++)
+			if (k == lo || ix->v[k].tok != ix->v[k - 1].tok ||
+			    ix->v[k].field != ix->v[k - 1].field)
+				try_token(m, f, (int)ix->v[k].field, ix->v[k].tok, nm,
+				    from, need, tm);
+		return;
+	}
+	for (int fi = 0; fi < NFIELDS; fi++) {
+		if (!f[fi].t)
+			continue;
+		for (size_t i = 0; i < f[fi].tk->n; i++)
+			try_token(m, f, fi, i, nm, from, need, tm);
 	}
 }
 
@@ -248,6 +347,14 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			abort();
 	for (size_t i = 0; i < n0; i++)
 		take(&tm, &m->v[i]);
+	/* names times words: past this, index the words once */
+	size_t words = 0;
+	for (int fi = 0; fi < NFIELDS; fi++)
+		if (f[fi].t)
+			words += f[fi].tk->n;
+	struct word_index ix = {0};
+	if (n0 * words > 2000000)
+		index_build(&ix, f);
 	struct seen sn = {NULL, 0};
 	size_t slots = 16;
 	while (slots < 2 * n0)
@@ -287,7 +394,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				continue;
 			size_t before = m->n;
 			tag_all(m, f, &nm, &from,
-			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm);
+			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm, &ix);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
@@ -308,12 +415,13 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (seen_before(&sn, t, a, 1, nm.last_cp, 1))
 				continue;
 			size_t before = m->n;
-			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm);
+			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm, &ix);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		}
 	}
 	free(sn.v);
+	free(ix.v);
 	for (int fi = 0; fi < NFIELDS; fi++)
 		free(tm.v[fi]);
 	if (m->n > n0)
