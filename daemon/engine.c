@@ -184,6 +184,35 @@ void scratch_destroy(struct scratch **ps)
 	*ps = NULL;
 }
 
+/* What a scratch may keep between articles: enough for articles of a few
+ * hundred KB without reallocating. */
+#define SCRATCH_KEEP (8u << 20)
+
+void scratch_trim(struct scratch *s)
+{
+	size_t held = s->arena.cap + s->tmp.cap + s->m.cap * sizeof *s->m.v +
+	    s->fires.cap * sizeof *s->fires.v + s->ids.cap * 8;
+	for (int f = 0; f < NFIELDS; f++)
+		held += s->f[f].nt.cap_cp * 8 + s->f[f].nt.cap_n * 8 +
+		    s->f[f].nt.norm.cap + s->f[f].tk.cap * sizeof *s->f[f].tk.v;
+	if (held <= SCRATCH_KEEP)
+		return;
+	for (int f = 0; f < NFIELDS; f++) {
+		normtext_free(&s->f[f].nt);
+		tokens_free(&s->f[f].tk);
+	}
+	free(s->m.v);
+	memset(&s->m, 0, sizeof s->m);
+	buf_free(&s->arena);
+	buf_free(&s->tmp);
+	free(s->fires.v);
+	memset(&s->fires, 0, sizeof s->fires);
+	free(s->ids.id);
+	free(s->ids.trig);
+	memset(&s->ids, 0, sizeof s->ids);
+	resolve_scratch_free(&s->res);
+}
+
 static void prepare(const struct engine *e, struct scratch *s)
 {
 	if (s->rs_for != e->rules) {

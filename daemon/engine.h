@@ -55,6 +55,12 @@ struct diag;
 int engine_check_examples(const struct engine *e, struct diag *d);
 
 struct scratch *scratch_new(void);
+/*
+ * Give back a scratch's memory if one large article grew it past what
+ * ordinary articles need (a worker would otherwise keep hundreds of MB
+ * after a 4 MiB article). Cheap to call after every article.
+ */
+void scratch_trim(struct scratch *s);
 void scratch_destroy(struct scratch **s);
 
 struct annotate_opts {

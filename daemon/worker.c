@@ -261,6 +261,10 @@ void worker_main(const struct worker_args *a)
 next:
 		for (int i = 0; i < n; i++)
 			zmq_msg_close(&f[i]);
+		/* after a very large article, give its memory back */
+		scratch_trim(scratch);
+		if (out.cap > (8u << 20))
+			buf_free(&out);
 		continue;
 fail_frames:
 		log_warnx("send: %s", zmq_strerror(zmq_errno()));
