@@ -51,7 +51,10 @@ run_one() {
 		done
 	fi
 	start=$(date +%s)
-	"$bin" -max_total_time="$SECS" -timeout=25 -rss_limit_mb=2048 \
+	# A fixed seed (FUZZ_SEED, default 1) makes a run repeatable: CI
+	# explores the same inputs each time, and a failure it reports can be
+	# replayed; set FUZZ_SEED=0 for a fresh random run when fuzzing by hand.
+	"$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$SECS" -timeout=25 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$dir/crashes/" \
 	    "$dir/corpus" >"$dir/log" 2>&1
 	rc=$?
