@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +16,20 @@ import zmq
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(SRC), "shared", "data", "ntrex")
+
+
+def fail(msg, daemon=None):
+    """End the test: print why, with the daemon's last log lines."""
+    print("FAIL:", msg)
+    if daemon:
+        print("---- daemon log (tail) ----")
+        print("\n".join(daemon.log().splitlines()[-40:]))
+    sys.exit(1)
+
+
+def check(cond, msg, daemon=None):
+    if not cond:
+        fail(msg, daemon)
 
 
 def free_ports(n):

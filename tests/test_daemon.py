@@ -15,32 +15,17 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import (SRC, Collector, Daemon, articles, push, strip,
+from daemon_harness import (SRC, Collector, Daemon, articles, check, fail,
+                            push, strip,
                             write_jsonl)
 
 NERD = os.path.abspath(sys.argv[1])
 N = 10000
 
 
-def fail(msg, daemon=None):
-    print("FAIL:", msg)
-    if daemon:
-        print("---- daemon log (tail) ----")
-        print("\n".join(daemon.log().splitlines()[-40:]))
-    sys.exit(1)
-
-
-def check(cond, msg, daemon=None):
-    if not cond:
-        fail(msg, daemon)
-
-
 def validator():
-    """The annotation schema's validator, or None if the schema is absent."""
+    """The annotation schema's validator (the schema ships with nerd)."""
     path = os.path.join(SRC, "schema", "annotation.schema.json")
-    if not os.path.exists(path):
-        print("note: schema/annotation.schema.json absent; not validated")
-        return None
     import jsonschema
     with open(path) as f:
         schema = json.load(f)

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import SRC, Collector, Daemon  # noqa: E402
+from daemon_harness import check, fail, SRC, Collector, Daemon  # noqa: E402
 
 import zmq  # noqa: E402
 
@@ -26,19 +26,6 @@ MB = 1 << 20
 RSS_SLACK = 20 * MB     # what a process may keep after the storm
 GOOD = {"id": "good", "text": "Emmanuel Macron visited Morocco.",
         "lang": "en"}
-
-
-def fail(msg, daemon=None):
-    print("FAIL:", msg)
-    if daemon:
-        print("---- daemon log (tail) ----")
-        print("\n".join(daemon.log().splitlines()[-40:]))
-    sys.exit(1)
-
-
-def check(cond, msg, daemon=None):
-    if not cond:
-        fail(msg, daemon)
 
 
 def rss(pid):

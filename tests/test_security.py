@@ -18,24 +18,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import SRC, Collector, Daemon, articles, push  # noqa: E402
+from daemon_harness import check, fail, SRC, Collector, Daemon, articles, push  # noqa: E402
 
 import zmq  # noqa: E402
 
 NERD = os.path.abspath(sys.argv[1])
-
-
-def fail(msg, daemon=None):
-    print("FAIL:", msg)
-    if daemon:
-        print("---- daemon log (tail) ----")
-        print("\n".join(daemon.log().splitlines()[-40:]))
-    sys.exit(1)
-
-
-def check(cond, msg, daemon=None):
-    if not cond:
-        fail(msg, daemon)
 
 
 def keygen(base):
