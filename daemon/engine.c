@@ -255,6 +255,56 @@ struct hit_ctx {
 	int field;
 };
 
+/* Tanween (ً ٌ ٍ) marks an indefinite noun or an adverb (كثيرًا، أيضًا):
+ * never the last word of a name. */
+static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
+{
+	for (uint32_t i = a; i < b; i++) {
+		uint32_t cp = orig_cp(t, i);
+		if (cp >= 0x064B && cp <= 0x064D)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A rule's match, bytes [b, e) of its view, as original code points
+ * [*s0, *s1): mapped back, with what is not part of a name trimmed from
+ * both ends (punctuation, spaces, and trailing words with tanween).
+ * Returns 0 if nothing is left.
+ */
+static int rule_span(const struct normtext *t, int view, size_t b, size_t e,
+    uint32_t *s0, uint32_t *s1)
+{
+	uint32_t a, z;
+	if (view == VIEW_NORMALIZED) {
+		uint32_t nb = normtext_ncp_at_byte(t, b);
+		uint32_t ne = normtext_ncp_at_byte(t, e);
+		if (ne <= nb)
+			return 0;
+		a = t->n_orig[nb];
+		z = t->n_orig[ne - 1] + 1;
+	} else {
+		a = normtext_cp_at_byte(t, b);
+		z = normtext_cp_at_byte(t, e);
+	}
+	while (a < z && !tokenize_is_word(orig_cp(t, a)))
+		a++;
+	for (;;) {
+		while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
+			z--;
+		uint32_t w = z; /* the last word: [w, z) */
+		while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
+			w--;
+		if (z <= a || !has_tanween(t, w, z))
+			break;
+		z = w;
+	}
+	*s0 = a;
+	*s1 = z;
+	return z > a;
+}
+
 /* A rule matched bytes [b, e) of its view: map to the original, trim
  * what is not part of a name, and record the mention. */
 static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
@@ -264,22 +314,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
 	uint32_t s0, s1;
-	if (r->view == VIEW_NORMALIZED) {
-		uint32_t nb = normtext_ncp_at_byte(t, b);
-		uint32_t ne = normtext_ncp_at_byte(t, e);
-		if (ne <= nb)
-			return;
-		s0 = t->n_orig[nb];
-		s1 = t->n_orig[ne - 1] + 1;
-	} else {
-		s0 = normtext_cp_at_byte(t, b);
-		s1 = normtext_cp_at_byte(t, e);
-	}
-	while (s0 < s1 && !tokenize_is_word(orig_cp(t, s0)))
-		s0++;
-	while (s1 > s0 && !tokenize_is_word(orig_cp(t, s1 - 1)))
-		s1--;
-	if (s1 <= s0)
+	if (!rule_span(t, r->view, b, e, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
@@ -574,21 +609,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (c->view == VIEW_NORMALIZED) {
-		uint32_t nb = normtext_ncp_at_byte(t, b), ne = normtext_ncp_at_byte(t, e);
-		if (ne <= nb)
-			return;
-		s0 = t->n_orig[nb];
-		s1 = t->n_orig[ne - 1] + 1;
-	} else {
-		s0 = normtext_cp_at_byte(t, b);
-		s1 = normtext_cp_at_byte(t, e);
-	}
-	while (s0 < s1 && !tokenize_is_word(orig_cp(t, s0)))
-		s0++;
-	while (s1 > s0 && !tokenize_is_word(orig_cp(t, s1 - 1)))
-		s1--;
-	if (s1 <= s0 || c->n >= 8)
+	if (!rule_span(t, c->view, b, e, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);

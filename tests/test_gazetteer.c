@@ -91,6 +91,9 @@ int main(void)
 	/* ى and ي fold together, but the name علي is not the word على */
 	r = tag("استقبل السيد محمد علي الوفد على الحدود", 0);
 	CHECK(!strncmp(r, "PERSON:محمد علي:nerd:person:", 28) && !strchr(r, '|'));
+	/* a word with tanween (an adverb) does not end a rule's name */
+	r = tag("رحب السيد كريم كثيرًا بالوفد", 0);
+	CHECK(!strncmp(r, "PERSON:كريم:nerd:person:", 24) && !strchr(r, '|'));
 	/* an abbreviation introduced in parentheses */
 	CHECK_STR(tag("the DGSN said", 0), "AGENCY:DGSN:nerd:agency:ma-dgsn");
 	/* rules: found, mapped back, prefilter-gated */
