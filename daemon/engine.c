@@ -273,9 +273,10 @@ static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
  * both ends (punctuation, spaces, and trailing words with tanween).
  * Returns 0 if nothing is left.
  */
-static int rule_span(const struct normtext *t, int view, size_t b, size_t e,
-    uint32_t *s0, uint32_t *s1)
+static int rule_span(const struct normtext *t, const struct rule_def *r,
+    size_t b, size_t e, struct buf *tmp, uint32_t *s0, uint32_t *s1)
 {
+	int view = r->view;
 	uint32_t a, z;
 	if (view == VIEW_NORMALIZED) {
 		uint32_t nb = normtext_ncp_at_byte(t, b);
@@ -300,6 +301,20 @@ static int rule_span(const struct normtext *t, int view, size_t b, size_t e,
 			break;
 		z = w;
 	}
+	/* a leading descriptive word (`outside`) is not part of the name */
+	if (r->noutside && z > a) {
+		uint32_t w = a;
+		while (w < z && tokenize_is_word(orig_cp(t, w)))
+			w++;
+		normalize_string(t->orig + t->cp_byte[a], t->cp_byte[w] - t->cp_byte[a], tmp);
+		for (int i = 0; i < r->noutside; i++)
+			if (!strcmp(tmp->data, r->outside[i])) {
+				while (w < z && !tokenize_is_word(orig_cp(t, w)))
+					w++;
+				a = w;
+				break;
+			}
+	}
 	*s0 = a;
 	*s1 = z;
 	return z > a;
@@ -314,7 +329,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
 	uint32_t s0, s1;
-	if (!rule_span(t, r->view, b, e, &s0, &s1))
+	if (!rule_span(t, r, b, e, &c->s->tmp, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
@@ -598,7 +613,8 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 
 struct example_ctx {
 	const struct normtext *t;
-	int view;
+	const struct rule_def *r;
+	struct buf tmp;
 	char found[8][256];
 	int n;
 };
@@ -609,7 +625,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (!rule_span(t, c->view, b, e, &s0, &s1) || c->n >= 8)
+	if (!rule_span(t, c->r, b, e, &c->tmp, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);
@@ -625,10 +641,11 @@ int engine_check_examples(const struct engine *e, struct diag *d)
 		for (int k = 0; k < def->nex; k++) {
 			const struct rule_example *ex = &def->ex[k];
 			normalize(&t, ex->text, strlen(ex->text));
-			struct example_ctx c = {.t = &t, .view = def->view};
+			struct example_ctx c = {.t = &t, .r = def};
 			const char *subj = def->view == VIEW_NORMALIZED ? t.norm.data : t.orig;
 			size_t n = def->view == VIEW_NORMALIZED ? t.norm.len : t.orig_len;
 			int rc = ruleset_run(e->rules, rs, r, subj, 0, n, on_example_hit, &c);
+			buf_free(&c.tmp);
 			run++;
 			int ok = rc >= 0 && c.n == ex->nexpect;
 			for (int i = 0; ok && i < c.n; i++)

@@ -28,6 +28,9 @@ static char *xstrndup(const char *s, size_t n)
 
 static void def_free(struct rule_def *r)
 {
+	for (int i = 0; i < r->noutside; i++)
+		free(r->outside[i]);
+	free(r->outside);
 	free(r->name);
 	free(r->trigger);
 	free(r->pattern);
@@ -199,6 +202,22 @@ int rules_parse(const char *file, const char *text, size_t len,
 			else
 				diag_error(d, file, line,
 				    "anchor must be trigger, before or none");
+		} else if (!strcmp(key, "outside")) {
+			/* descriptive words ("شركة", "company") that stay outside
+			 * a mention that starts with them (ANNOTATION.md) */
+			struct buf nb = {0};
+			char *save = NULL;
+			for (char *w = strtok_r(val, " ", &save); w;
+			     w = strtok_r(NULL, " ", &save)) {
+				normalize_string(w, strlen(w), &nb);
+				char **o = realloc(cur->outside,
+				    (size_t)(cur->noutside + 1) * sizeof *o);
+				if (!o)
+					abort();
+				cur->outside = o;
+				cur->outside[cur->noutside++] = xstrndup(nb.data, nb.len);
+			}
+			buf_free(&nb);
 		} else if (!strcmp(key, "trigger")) {
 			free(cur->trigger);
 			cur->trigger = val;

@@ -39,6 +39,9 @@ struct rule_def {
 	int anchor;        /* ANCHOR_*: where matches may start */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
+	char **outside;    /* normalized words that stay outside the mention
+			    * when it starts with them (`outside` key) */
+	int noutside;
 	char *pattern;     /* as written */
 	struct rule_example *ex;
 	int nex;
