@@ -193,7 +193,7 @@ def case_reload():
         col.stop()
         # ctl reload does the same on request
         r = subprocess.run([NERD, "ctl", "-e", d.control, "reload"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=30)
         check(r.returncode == 0 and json.loads(r.stdout)["generation"] ==
               gen0 + 2, f"ctl reload: {r.stdout} {r.stderr}", d)
         time.sleep(0.5)
@@ -232,7 +232,7 @@ def case_reload_broken():
         col.stop()
         exactly_once(col, arts, d)
         r = subprocess.run([NERD, "ctl", "-e", d.control, "reload"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=30)
         check(r.returncode == 1 and "persons.tsv" in r.stderr,
               f"ctl reload should fail: {r.stdout} {r.stderr}", d)
         check(d.ctl("stats")["reload_failures"] == 2, "reload_failures", d)
@@ -388,7 +388,10 @@ def case_clients():
         nsub = subprocess.Popen([NERD, "sub", "-e", d.output, "-t", "ann.",
                                  "-n", "600", "-i", "20000"],
                                 stdout=subprocess.PIPE, text=True)
-        time.sleep(1.0)       # both subscriptions reach the PUB
+        # both subscriptions must reach the PUB before the first article
+        # is published (a late subscriber misses what came before it):
+        # under AddressSanitizer a client takes a second or more to start
+        time.sleep(3.0)
         r = subprocess.run([py, os.path.join(SRC, "examples", "feed.py"),
                             "-e", d.acked, "--acked", path],
                            capture_output=True, text=True, timeout=60)
@@ -408,7 +411,7 @@ def case_clients():
         check({o["id"] for o in lines} == {a["id"] for a in arts}, "ids", d)
         for cmd in ("ping", "stats"):
             r = subprocess.run([NERD, "ctl", "-e", d.control, cmd],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, timeout=30)
             check(r.returncode == 0 and json.loads(r.stdout), f"ctl {cmd}", d)
         st = json.loads(r.stdout)
         check(st["published"] == 600 and st["acks"] == 300, f"stats {st}", d)

@@ -145,7 +145,7 @@ curve_allowed = {allowed}
 
 def stats(conf):
     r = subprocess.run([NERD, "ctl", "-c", conf, "-t", "2000", "stats"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=30)
     if r.returncode != 0:
         raise TimeoutError(r.stderr)
     return json.loads(r.stdout)
