@@ -263,3 +263,23 @@ def push(daemon, arts, two_frame=False, pause_every=0, pause=0.0):
             time.sleep(pause)
     s.linger = 10000
     s.close()
+
+
+def stream(daemon, collector, arts, started=2000):
+    """Push arts in the background, paced (200 at a time), and wait until
+    `started` annotations are out, so that a fault lands mid-stream.
+    Returns the pushing thread."""
+    t = threading.Thread(target=push, args=(daemon, arts),
+                         kwargs={"pause_every": 200, "pause": 0.02})
+    t.start()
+    check(collector.wait_for(lambda c: len(c.annotations()) >= started, 60),
+          "stream did not start", daemon)
+    return t
+
+
+def run_case(cases, doc):
+    """The entry point of a test script: argv = NERD CASE."""
+    if len(sys.argv) != 3 or sys.argv[2] not in cases:
+        print(doc, "cases:", " ".join(cases))
+        sys.exit(2)
+    cases[sys.argv[2]]()

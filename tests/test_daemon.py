@@ -11,13 +11,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import (SRC, Collector, Daemon, articles, check, fail,
-                            push, strip,
-                            write_jsonl)
+from daemon_harness import (SRC, Collector, Daemon, articles, check,
+                            push, run_case, stream, strip, write_jsonl)
 
 NERD = os.path.abspath(sys.argv[1])
 N = 10000
@@ -108,11 +106,7 @@ def case_kill_worker():
     try:
         col = Collector(d)
         arts = articles(N, seed=1)
-        t = threading.Thread(target=push, args=(d, arts),
-                             kwargs={"pause_every": 200, "pause": 0.02})
-        t.start()
-        check(col.wait_for(lambda c: len(c.annotations()) >= 2000, 60),
-              "stream did not start", d)
+        t = stream(d, col, arts)
         # a worker caught holding articles, so that they must be redone
         victim, t0 = None, time.time()
         while victim is None and time.time() - t0 < 10:
@@ -167,11 +161,7 @@ def case_reload():
         check(zorb_found(col) is False, "entry found before it was added", d)
         gen0 = d.ctl("ping")["generation"]
         arts = articles(N, seed=2)
-        t = threading.Thread(target=push, args=(d, arts),
-                             kwargs={"pause_every": 200, "pause": 0.02})
-        t.start()
-        check(col.wait_for(lambda c: len(c.annotations()) >= 2000, 60),
-              "stream did not start", d)
+        t = stream(d, col, arts)
         with open(os.path.join(gz, "persons.tsv"), "a") as f:
             f.write(ZORB)
         d.kill(signal.SIGHUP)
@@ -473,7 +463,4 @@ CASES = {
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-        print(__doc__, "cases:", " ".join(CASES))
-        sys.exit(2)
-    CASES[sys.argv[2]]()
+    run_case(CASES, __doc__)

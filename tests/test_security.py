@@ -18,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import check, fail, SRC, Collector, Daemon, articles, push  # noqa: E402
+from daemon_harness import run_case, check, SRC, Collector, Daemon, articles, push  # noqa: E402
 
 import zmq  # noqa: E402
 
@@ -455,7 +455,4 @@ CASES = {
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-        print(__doc__, "cases:", " ".join(CASES))
-        sys.exit(2)
-    CASES[sys.argv[2]]()
+    run_case(CASES, __doc__)
