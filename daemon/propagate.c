@@ -78,7 +78,33 @@ struct name {
 	const struct normtext *t; /* where the full name was found */
 	const struct tokens *tk;
 	uint32_t tok0, tok1;
+	const char *lead;         /* a particle the word must follow, or NULL */
+	size_t leadn;
 };
+
+/* Arabic particles of a patronymic, a kunya or a house (بن، ابن، بنت،
+ * ولد، أبو، آل), normalized: in "الحسن بن علي" the last word is the
+ * father's given name, not a family name, so the pair is what names the
+ * person again ("بن لادن"), never the last word alone. */
+static const char *particle[] = {
+	"\xd8\xa8\xd9\x86",                         /* بن */
+	"\xd8\xa7\xd8\xa8\xd9\x86",                 /* ابن */
+	"\xd8\xa8\xd9\x86\xd8\xaa",                 /* بنت */
+	"\xd9\x88\xd9\x84\xd8\xaf",                 /* ولد */
+	"\xd8\xa7\xd8\xa8\xd9\x88",                 /* ابو */
+	"\xd8\xa7\xd8\xa8\xd9\x8a",                 /* ابي */
+	"\xd8\xa7\xd8\xa8\xd8\xa7",                 /* ابا */
+	"\xd8\xa7\xd9\x84",                         /* ال (آل) */
+	NULL,
+};
+
+static int is_particle(const char *w, size_t n)
+{
+	for (int k = 0; particle[k]; k++)
+		if (strlen(particle[k]) == n && !memcmp(particle[k], w, n))
+			return 1;
+	return 0;
+}
 
 static int same_token(const struct normtext *a, const struct token *x,
     const struct normtext *b, const struct token *y)
@@ -167,6 +193,19 @@ static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
 	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
 	uint32_t e = t->n_orig[k->ne - 1] + 1;
 	uint32_t tok0 = (uint32_t)i;
+	if (nm->lead) {
+		/* the particle, perhaps behind proclitics, then the word as
+		 * written */
+		if (i == 0 || skip || (k->flags & TOK_HARD))
+			return;
+		const struct token *p = &tk->v[i - 1];
+		int pskip = names(t->norm.data + p->b, p->e - p->b, nm->lead,
+		    nm->leadn, 1);
+		if (pskip < 0)
+			return;
+		s = t->n_orig[p->nb + (uint32_t)pskip];
+		tok0 = (uint32_t)i - 1;
+	}
 	if (nm->tk) {
 		uint32_t fs = full_start(t, tk, i, nm, s);
 		if (fs != s) {
@@ -388,7 +427,16 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (stop)
 				continue;
 			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
-			    from.tok0, from.tok1};
+			    from.tok0, from.tok1, NULL, 0};
+			const struct token *before_last = &tk->v[from.tok1 - 2];
+			if ((last->flags & TOK_ARABIC) &&
+			    is_particle(t->norm.data + before_last->b,
+				before_last->e - before_last->b)) {
+				if (from.tok1 == from.tok0 + 2)
+					continue; /* the pair alone: nothing shorter */
+				nm.lead = t->norm.data + before_last->b;
+				nm.leadn = before_last->e - before_last->b;
+			}
 			if (seen_before(&sn, t, &tk->v[from.tok0],
 			    from.tok1 - from.tok0, nm.last_cp, 0))
 				continue;
@@ -411,7 +459,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (after >= t->norm.len || t->norm.data[after] != ')')
 				continue;
 			struct name nm = {t->norm.data + a->b, a->e - a->b,
-			    orig_last_cp(t, a), NULL, NULL, 0, 0};
+			    orig_last_cp(t, a), NULL, NULL, 0, 0, NULL, 0};
 			if (seen_before(&sn, t, a, 1, nm.last_cp, 1))
 				continue;
 			size_t before = m->n;

@@ -113,5 +113,24 @@ if os.path.isdir(SEED):
 else:
     print(f"skipping the seed checks: {SEED} is absent")
 
+# 6. Propagation with the bundled data: a name's identity reaches its later
+#    partial mentions; after a patronymic particle (بن، أبو، آل) the pair
+#    is what names the person again, never the father's given name alone.
+text = ("وقال السيد كريم بن زيدون إن الاتفاق مهم. وأكد بن زيدون أن الوفد وصل. "
+        "وتحدث الحسن بن علي عن الرحلة، ثم قال علي إن الطريق طويل. "
+        "واستقبل الوزير سمير الوردي الوفد، وقال الوردي إن الزيارة مهمة.")
+rc, out, err = tag([], stdin=(json.dumps({"id": "prop", "lang": "ar", "text": text},
+                                         ensure_ascii=False) + "\n").encode())
+ents = [(e["text"], e["source"], e["entity_id"]) for e in json.loads(out)["entities"]
+        if e["type"] == "PERSON"]
+by_text = {t: (src, eid) for t, src, eid in ents}
+check(rc == 0, f"propagation tag exit {rc}: {err}")
+check(by_text.get("بن زيدون", ("", ""))[0] == "propagation" and
+      by_text["بن زيدون"][1] == by_text.get("كريم بن زيدون", ("", "?"))[1],
+      f"بن زيدون carries كريم بن زيدون's id: {ents}")
+check("زيدون" not in by_text and "علي" not in by_text,
+      f"a father's given name alone is not the person: {ents}")
+check(by_text.get("الوردي", ("", ""))[0] == "propagation", f"family name propagated: {ents}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
