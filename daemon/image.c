@@ -171,6 +171,9 @@ static int verify(struct image *img, char *err, size_t errlen)
 	return 0;
 }
 
+static int accelerate(struct image *img, char *err, size_t errlen);
+static void accel_free(struct image *img);
+
 int image_from_memory(struct image *img, unsigned char *base, size_t size,
     char *err, size_t errlen)
 {
@@ -178,7 +181,8 @@ int image_from_memory(struct image *img, unsigned char *base, size_t size,
 	img->base = base;
 	img->size = size;
 	img->h = (const void *)base;
-	if (verify(img, err, errlen) < 0) {
+	if (verify(img, err, errlen) < 0 || accelerate(img, err, errlen) < 0) {
+		accel_free(img);
 		free(base);
 		memset(img, 0, sizeof *img);
 		return -1;
@@ -206,7 +210,9 @@ int image_load(struct image *img, const char *path, char *err, size_t errlen)
 	img->size = (size_t)st.st_size;
 	img->mapped = 1;
 	img->h = p;
-	if (verify(img, why, sizeof why) < 0) {
+	if (verify(img, why, sizeof why) < 0 ||
+	    accelerate(img, why, sizeof why) < 0) {
+		accel_free(img);
 		munmap(p, img->size);
 		memset(img, 0, sizeof *img);
 		FAIL("%s: %s", path, why);
@@ -218,6 +224,7 @@ void image_close(struct image *img)
 {
 	if (!img->base)
 		return;
+	accel_free(img);
 	if (img->mapped)
 		munmap((void *)img->base, img->size);
 	else
@@ -225,15 +232,83 @@ void image_close(struct image *img)
 	memset(img, 0, sizeof *img);
 }
 
+/* One byte of a slot's hash, never 0 (0 marks an empty slot). The slot
+ * index takes the low bits, the tag the top ones. */
+static inline uint8_t tag_of(uint64_t h)
+{
+	uint8_t t = (uint8_t)(h >> 56);
+	return t ? t : 1;
+}
+
+static inline uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+/* The trie edge lookup on the slots alone (as the image was written). */
+static uint32_t child_slots(const struct image *img, uint64_t key)
+{
+	uint32_t mask = img->h->trans_slots - 1;
+	for (uint32_t i = (uint32_t)mix64(key) & mask;; i = (i + 1) & mask) {
+		const struct image_trans *t = &img->trans[i];
+		if (t->key == key)
+			return t->child;
+		if (!t->key)
+			return 0;
+	}
+}
+
+/* Build the load-time tables of struct image; every answer they give is
+ * the one the slots give (a hostile image's duplicate edges included). */
+static int accelerate(struct image *img, char *err, size_t errlen)
+{
+	const struct image_header *h = img->h;
+	img->tok_tag = malloc(h->tok_slots);
+	img->trans_tag = malloc(h->trans_slots);
+	img->root = calloc((size_t)h->ntokens + 1, sizeof *img->root);
+	if (!img->tok_tag || !img->trans_tag || !img->root)
+		FAIL("out of memory");
+	for (uint32_t i = 0; i < h->tok_slots; i++)
+		img->tok_tag[i] = img->tokens[i].hash ? tag_of(img->tokens[i].hash) : 0;
+	for (uint32_t i = 0; i < h->trans_slots; i++) {
+		uint64_t key = img->trans[i].key;
+		img->trans_tag[i] = key ? tag_of(mix64(key)) : 0;
+		if (!key || key >> 32 || key > h->ntokens)
+			continue;
+		/* the first edge of a key in its probe order is the one a
+		 * lookup finds: ask the slots when a key comes twice */
+		img->root[key] = img->root[key] ? child_slots(img, key)
+		    : img->trans[i].child;
+	}
+	return 0;
+}
+
+static void accel_free(struct image *img)
+{
+	free(img->tok_tag);
+	free(img->trans_tag);
+	free(img->root);
+	img->tok_tag = img->trans_tag = NULL;
+	img->root = NULL;
+}
+
 uint32_t image_token(const struct image *img, const char *s, size_t n,
     uint32_t *trig)
 {
 	uint64_t h = hash_fast(s, n);
+	uint8_t tag = tag_of(h);
 	uint32_t mask = img->h->tok_slots - 1;
+	const uint8_t *tags = img->tok_tag;
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-		const struct image_token *t = &img->tokens[i];
-		if (!t->hash)
+		uint8_t g = tags[i];
+		if (!g)
 			return 0;
+		if (g != tag)
+			continue;
+		const struct image_token *t = &img->tokens[i];
 		if (t->hash == h && t->len == n &&
 		    !memcmp(img->strings + t->str, s, n)) {
 			*trig = t->triggers;
@@ -242,23 +317,19 @@ uint32_t image_token(const struct image *img, const char *s, size_t n,
 	}
 }
 
-static inline uint32_t mix32(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
 uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok)
 {
-	uint64_t key = ((uint64_t)state << 32) | tok;
+	if (!state && tok <= img->h->ntokens)
+		return tok ? img->root[tok] : 0;
+	uint64_t key = ((uint64_t)state << 32) | tok, m = mix64(key);
+	uint8_t tag = tag_of(m);
 	uint32_t mask = img->h->trans_slots - 1;
-	for (uint32_t i = mix32(key) & mask;; i = (i + 1) & mask) {
-		const struct image_trans *t = &img->trans[i];
-		if (t->key == key)
-			return t->child;
-		if (!t->key)
+	const uint8_t *tags = img->trans_tag;
+	for (uint32_t i = (uint32_t)m & mask;; i = (i + 1) & mask) {
+		uint8_t g = tags[i];
+		if (!g)
 			return 0;
+		if (g == tag && img->trans[i].key == key)
+			return img->trans[i].child;
 	}
 }

@@ -92,6 +92,12 @@ struct image {
 	const struct image_text *texts;
 	const uint32_t *triggers;
 	const char *strings;
+	/* Built at load from the tables above, private to the process (and
+	 * shared by the workers forked after): a lookup reads these small,
+	 * cache-resident arrays first and the big slots only on a likely hit. */
+	uint8_t *tok_tag;      /* [tok_slots] 0: empty slot, else image_tag(hash) */
+	uint8_t *trans_tag;    /* [trans_slots] the same for the trie edges */
+	uint32_t *root;        /* [ntokens + 1] child of the root by token id */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "compile.h"
 #include "engine.h"
+#include "hash.h"
 #include "image.h"
 
 static char path[64];
@@ -33,6 +34,89 @@ static int refused(const char *why_part)
 	return strstr(err, path) != NULL; /* the reason names the file */
 }
 
+/* The lookups, which read the tables built at load first, give the
+ * answer of the slots as written: every word and every edge is found. */
+static void lookups(const struct image *img)
+{
+	const struct image_header *h = img->h;
+	size_t words = 0, edges = 0;
+	for (uint32_t i = 0; i < h->tok_slots; i++) {
+		const struct image_token *t = &img->tokens[i];
+		if (!t->hash)
+			continue;
+		uint32_t trig = UINT32_MAX;
+		CHECK(image_token(img, image_str(img, t->str), t->len, &trig) == t->id);
+		CHECK(trig == t->triggers);
+		/* a prefix or an extension of a word is another word, or none */
+		uint32_t id = image_token(img, image_str(img, t->str), t->len + 1, &trig);
+		CHECK(id != t->id);
+		words++;
+	}
+	CHECK(words == h->ntokens);
+	for (uint32_t i = 0; i < h->trans_slots; i++) {
+		const struct image_trans *t = &img->trans[i];
+		if (!t->key)
+			continue;
+		CHECK(image_child(img, (uint32_t)(t->key >> 32),
+		    (uint32_t)t->key) == t->child);
+		edges++;
+	}
+	CHECK(edges > 0);
+	uint32_t trig;
+	CHECK(image_token(img, "zzqxv", 5, &trig) == 0);
+	CHECK(image_child(img, 0, 0) == 0);
+	CHECK(image_child(img, 0, h->ntokens + 7) == 0);
+}
+
+/* Where compile puts an edge key (its mix32). */
+static uint32_t slot_of(uint64_t k, uint32_t mask)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k & mask;
+}
+
+/* A hostile image may hold one edge twice, or a root edge by a word the
+ * dictionary does not have: the lookups still answer as the slots do
+ * (the first edge in probe order). */
+static void duplicate_edges(const unsigned char *good, size_t len)
+{
+	unsigned char *b = malloc(len);
+	memcpy(b, good, len);
+	struct image_header *h = (struct image_header *)b;
+	struct image_trans *tr = (struct image_trans *)(b + h->off_trans);
+	uint32_t mask = h->trans_slots - 1, tok = 0, first = 0;
+	for (uint32_t i = 0; i < h->trans_slots && !tok; i++)
+		if (tr[i].key && !(tr[i].key >> 32)) {
+			tok = (uint32_t)tr[i].key;
+			first = tr[i].child;
+		}
+	CHECK(tok != 0);
+	/* the same key again, later in its probe sequence, another child */
+	uint32_t j = slot_of(tok, mask);
+	while (tr[j].key)
+		j = (j + 1) & mask;
+	tr[j].key = tok;
+	tr[j].child = first == 1 ? 2 : 1;
+	/* and a root edge by word ntokens + 1 */
+	uint64_t big = (uint64_t)h->ntokens + 1;
+	j = slot_of(big, mask);
+	while (tr[j].key)
+		j = (j + 1) & mask;
+	tr[j].key = big;
+	tr[j].child = 1;
+	h->checksum = hash_checksum(b + h->header_size, len - h->header_size);
+	struct image img;
+	char err[256];
+	CHECK(image_from_memory(&img, b, len, err, sizeof err) == 0);
+	if (img.base) {
+		CHECK(image_child(&img, 0, tok) == first);
+		CHECK(image_child(&img, 0, (uint32_t)big) == 1);
+		image_close(&img);
+	}
+}
+
 int main(void)
 {
 	struct diag d = {0};
@@ -45,6 +129,13 @@ int main(void)
 
 	write_img(img, len);
 	char err[512];
+	struct image im;
+	CHECK(image_load(&im, path, err, sizeof err) == 0);
+	if (im.base) {
+		lookups(&im);
+		image_close(&im);
+	}
+	duplicate_edges(img, len);
 	struct engine *e = engine_open(path, err, sizeof err);
 	CHECK(e != NULL);
 	if (e) {
