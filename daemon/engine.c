@@ -267,6 +267,19 @@ static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 	return 0;
 }
 
+/* A listed name read in a word with tanween (ميتًا "dead" is not ميتا,
+ * Meta) is an indefinite noun or adjective that normalizes like the name:
+ * drop the gazetteer mentions from `from` on whose text has tanween. */
+static void drop_indefinite(struct mentions *m, size_t from,
+    const struct normtext *t)
+{
+	size_t k = from;
+	for (size_t i = from; i < m->n; i++)
+		if (!has_tanween(t, m->v[i].start, m->v[i].end))
+			m->v[k++] = m->v[i];
+	m->n = k;
+}
+
 /*
  * A rule's match, bytes [b, e) of its view, as original code points
  * [*s0, *s1): mapped back, with what is not part of a name trimmed from
@@ -557,8 +570,10 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 		ncp[f] = fs->nt.ncp;
 		views[f] = (struct field_view){&fs->nt, &fs->tk};
 		s->fires.n = 0;
+		size_t from = s->m.n;
 		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
 		    &s->fires, &s->ids);
+		drop_indefinite(&s->m, from, &fs->nt);
 		run_rules(e, s, f, lang, &limits);
 	}
 	keep_abbreviation_period(s);

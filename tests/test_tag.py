@@ -132,5 +132,13 @@ check("زيدون" not in by_text and "علي" not in by_text,
       f"a father's given name alone is not the person: {ents}")
 check(by_text.get("الوردي", ("", ""))[0] == "propagation", f"family name propagated: {ents}")
 
+# 7. A word with tanween is an indefinite noun, not the listed name it
+#    normalizes to: ميتًا (dead) is not ميتا (Meta).
+text = "عُثر عليه ميتًا في منزله، وقالت ميتا إن الحساب أغلق."
+rc, out, err = tag([], stdin=(json.dumps({"id": "tanween", "lang": "ar", "text": text},
+                                         ensure_ascii=False) + "\n").encode())
+got = [e["text"] for e in json.loads(out)["entities"]]
+check(got == ["ميتا"], f"tanween: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
