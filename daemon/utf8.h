@@ -12,8 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 if s[0..n) is valid UTF-8, else -1 with *bad set to the byte offset. */
+/* 0 if s[0..n) is valid UTF-8, else -1 with *bad set to the byte offset
+ * of the first bad sequence. 32 bytes at a time where the CPU can. */
 int utf8_validate(const char *s, size_t n, size_t *bad);
+/* The same answer, one sequence at a time: the definition (and the tests'
+ * reference). */
+int utf8_validate_scalar(const char *s, size_t n, size_t *bad);
 
 /* Decode one code point of valid UTF-8 at s; *len gets its byte length. */
 static inline uint32_t utf8_decode(const unsigned char *s, int *len)

@@ -21,8 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size ? size : 1);
 	memcpy(s, data, size);
-	size_t bad = 0;
-	if (utf8_validate(s, size, &bad) < 0) {
+	size_t bad = 0, bad_s = 0;
+	/* the fast validator (32 bytes at a time) and the scalar definition
+	 * agree on the verdict and on the offset */
+	int ok = utf8_validate(s, size, &bad);
+	if (ok != utf8_validate_scalar(s, size, &bad_s) || (ok < 0 && bad != bad_s))
+		abort();
+	if (ok < 0) {
 		if (bad >= size)
 			abort();
 		/* The prefix before the bad byte must validate. */
