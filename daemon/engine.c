@@ -49,6 +49,10 @@ struct scratch {
 	struct rule_scratch *rs;
 	const struct ruleset *rs_for;
 	struct resolve_scratch res;
+	/* what engine_analyze found, for engine_write */
+	const char *lang;
+	unsigned limits;
+	uint64_t t0;
 };
 
 static struct engine *engine_from_image(struct image *img, char *err,
@@ -540,11 +544,11 @@ static void write_entity(struct buf *o, const struct scratch *s,
 	buf_addc(o, '}');
 }
 
-int engine_annotate(const struct engine *e, struct scratch *s,
-    const struct article *a, const struct annotate_opts *o, struct buf *out,
-    struct annotate_stats *st, char *err, size_t errlen)
+int engine_analyze(const struct engine *e, struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, char *err,
+    size_t errlen)
 {
-	uint64_t t0 = now_us();
+	s->t0 = now_us();
 	unsigned limits = 0;
 	prepare(e, s);
 	const char *field_text[NFIELDS] = {a->title, a->text};
@@ -579,7 +583,17 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
 	propagate(&s->m, views, &s->arena);
+	s->lang = lang;
+	s->limits = limits;
+	return 0;
+}
 
+void engine_write(const struct engine *e, const struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, struct buf *out,
+    struct annotate_stats *st)
+{
+	const char *lang = s->lang;
+	unsigned limits = s->limits;
 	buf_adds(out, "{\"schema\":\"nerd.annotation/1\",");
 	JSONW_KEY(out, "seq");
 	jsonw_u64(out, o->seq);
@@ -601,7 +615,7 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 		write_entity(out, s, &s->m.v[i]);
 	}
 	buf_adds(out, "],\"stats\":{");
-	uint64_t elapsed = now_us() - t0;
+	uint64_t elapsed = now_us() - s->t0;
 	if (o->timing) {
 		JSONW_KEY(out, "elapsed_us");
 		jsonw_u64(out, elapsed);
@@ -623,6 +637,15 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 		st->rule_limits = limits;
 		st->elapsed_us = elapsed;
 	}
+}
+
+int engine_annotate(const struct engine *e, struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, struct buf *out,
+    struct annotate_stats *st, char *err, size_t errlen)
+{
+	if (engine_analyze(e, s, a, o, err, errlen) < 0)
+		return -1;
+	engine_write(e, s, a, o, out, st);
 	return 0;
 }
 

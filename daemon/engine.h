@@ -86,4 +86,14 @@ int engine_annotate(const struct engine *e, struct scratch *s,
     const struct article *a, const struct annotate_opts *o, struct buf *out,
     struct annotate_stats *st, char *err, size_t errlen);
 
+/* engine_annotate in its two halves, for measuring them apart: the
+ * analysis (normalize ... propagate) leaves its mentions in s, and
+ * engine_write writes them as the annotation. */
+int engine_analyze(const struct engine *e, struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, char *err,
+    size_t errlen);
+void engine_write(const struct engine *e, const struct scratch *s,
+    const struct article *a, const struct annotate_opts *o, struct buf *out,
+    struct annotate_stats *st);
+
 #endif
