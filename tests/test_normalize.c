@@ -1,6 +1,7 @@
 /* Normalization: the folds, and the map back to original offsets. */
 #include "check.h"
 #include "normalize.h"
+#include "utf8.h"
 
 static struct buf out;
 
@@ -10,8 +11,58 @@ static const char *norm(const char *s)
 	return out.data;
 }
 
+/* Every code point of the BMP, alone between two letters and in a run
+ * of its own kind, folds as normalize_cp says, with the offset maps
+ * pointing back at it (the one- and two-byte ones take a table of their
+ * own in normalize). */
+static void every_code_point(void)
+{
+	struct normtext t = {0};
+	int bad = 0;
+	for (uint32_t cp = 1; cp < 0x10000 && bad < 5; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char s[32], want[40];
+		int n = 0, w = 0;
+		s[n++] = 'A';
+		n += utf8_encode(cp, s + n);
+		n += utf8_encode(cp, s + n);
+		s[n++] = 'b';
+		uint32_t f[3];
+		int k = normalize_cp(cp, f);
+		want[w++] = 'a';
+		for (int r = 0; r < 2; r++)
+			for (int j = 0; j < k; j++)
+				w += utf8_encode(f[j], want + w);
+		want[w++] = 'b';
+		if (normalize(&t, s, (size_t)n) < 0 || t.norm.len != (size_t)w ||
+		    memcmp(t.norm.data, want, (size_t)w) || t.ncp != 4 ||
+		    t.nn != (uint32_t)(2 + 2 * k) || t.n_orig[0] != 0 ||
+		    t.n_orig[t.nn - 1] != 3 || t.cp_byte[3] != (uint32_t)n - 1 ||
+		    t.cp_u16[4] != 4 || t.n_byte[t.nn] != (uint32_t)w) {
+			fprintf(stderr, "normalize: U+%04X\n", cp);
+			bad++;
+			continue;
+		}
+		for (int j = 0; j < 2 * k; j++) {
+			int len;
+			const unsigned char *q =
+			    (const unsigned char *)t.norm.data + t.n_byte[1 + j];
+			if (utf8_decode(q, &len) != f[j % k] ||
+			    t.n_orig[1 + j] != 1 + (uint32_t)(j / k)) {
+				fprintf(stderr, "normalize: U+%04X map\n", cp);
+				bad++;
+				break;
+			}
+		}
+	}
+	CHECK(bad == 0);
+	normtext_free(&t);
+}
+
 int main(void)
 {
+	every_code_point();
 	/* Arabic letter forms */
 	CHECK_STR(norm("أإآٱا"), "ااااا");
 	CHECK_STR(norm("مستشفى"), "مستشفي");
