@@ -43,7 +43,7 @@ struct scratch {
 	struct field_state f[NFIELDS];
 	struct mentions m;
 	struct buf arena;
-	struct buf tmp;
+	struct normtext tmp; /* a match's text normalized, reused */
 	struct fires fires;
 	struct token_ids ids;
 	struct rule_scratch *rs;
@@ -178,7 +178,7 @@ void scratch_destroy(struct scratch **ps)
 	}
 	free(s->m.v);
 	buf_free(&s->arena);
-	buf_free(&s->tmp);
+	normtext_free(&s->tmp);
 	free(s->fires.v);
 	free(s->ids.id);
 	free(s->ids.trig);
@@ -194,7 +194,7 @@ void scratch_destroy(struct scratch **ps)
 
 void scratch_trim(struct scratch *s)
 {
-	size_t held = s->arena.cap + s->tmp.cap + s->m.cap * sizeof *s->m.v +
+	size_t held = s->arena.cap + s->tmp.norm.cap + s->m.cap * sizeof *s->m.v +
 	    s->fires.cap * sizeof *s->fires.v + s->ids.cap * 8;
 	for (int f = 0; f < NFIELDS; f++)
 		held += s->f[f].nt.cap_cp * 8 + s->f[f].nt.cap_n * 8 +
@@ -208,7 +208,7 @@ void scratch_trim(struct scratch *s)
 	free(s->m.v);
 	memset(&s->m, 0, sizeof s->m);
 	buf_free(&s->arena);
-	buf_free(&s->tmp);
+	normtext_free(&s->tmp);
 	free(s->fires.v);
 	memset(&s->fires, 0, sizeof s->fires);
 	free(s->ids.id);
@@ -291,7 +291,7 @@ static void drop_indefinite(struct mentions *m, size_t from,
  * Returns 0 if nothing is left.
  */
 static int rule_span(const struct normtext *t, const struct rule_def *r,
-    size_t b, size_t e, struct buf *tmp, uint32_t *s0, uint32_t *s1)
+    size_t b, size_t e, struct normtext *tmp, uint32_t *s0, uint32_t *s1)
 {
 	int view = r->view;
 	uint32_t a, z;
@@ -323,9 +323,10 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 		uint32_t w = a;
 		while (w < z && tokenize_is_word(orig_cp(t, w)))
 			w++;
-		normalize_string(t->orig + t->cp_byte[a], t->cp_byte[w] - t->cp_byte[a], tmp);
+		normalize(tmp, t->orig + t->cp_byte[a], t->cp_byte[w] - t->cp_byte[a]);
 		for (int i = 0; i < r->noutside; i++)
-			if (!strcmp(tmp->data, r->outside[i])) {
+			if (strlen(r->outside[i]) == tmp->norm.len &&
+			    !memcmp(tmp->norm.data, r->outside[i], tmp->norm.len)) {
 				while (w < z && !tokenize_is_word(orig_cp(t, w)))
 					w++;
 				a = w;
@@ -358,7 +359,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	x->field = (uint8_t)c->field;
 	const char *text = t->orig + t->cp_byte[s0];
 	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
-	normalize_string(text, tlen, &c->s->tmp);
+	normalize(&c->s->tmp, text, tlen);
 	char id[64];
 	char lower[16];
 	const char *tn = ent_type_name(r->type);
@@ -367,7 +368,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 		lower[k] = (char)(tn[k] | 32);
 	lower[k] = '\0';
 	snprintf(id, sizeof id, "nerd:%s:%012llx", lower,
-	    (unsigned long long)(hash_bytes(c->s->tmp.data, c->s->tmp.len) &
+	    (unsigned long long)(hash_bytes(c->s->tmp.norm.data, c->s->tmp.norm.len) &
 				 0xffffffffffffULL));
 	x->id = arena_add(&c->s->arena, id, strlen(id));
 	x->canonical = arena_add(&c->s->arena, text, tlen);
@@ -652,7 +653,7 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 struct example_ctx {
 	const struct normtext *t;
 	const struct rule_def *r;
-	struct buf tmp;
+	struct normtext tmp;
 	char found[8][256];
 	int n;
 };
@@ -683,7 +684,7 @@ int engine_check_examples(const struct engine *e, struct diag *d)
 			const char *subj = def->view == VIEW_NORMALIZED ? t.norm.data : t.orig;
 			size_t n = def->view == VIEW_NORMALIZED ? t.norm.len : t.orig_len;
 			int rc = ruleset_run(e->rules, rs, r, subj, 0, n, on_example_hit, &c);
-			buf_free(&c.tmp);
+			normtext_free(&c.tmp);
 			run++;
 			int ok = rc >= 0 && c.n == ex->nexpect;
 			for (int i = 0; ok && i < c.n; i++)

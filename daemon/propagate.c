@@ -304,9 +304,43 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
 	qsort(ix->v, ix->n, sizeof *ix->v, by_form);
 }
 
+/*
+ * The words of an article bucketed by their last byte (normalized), each
+ * bucket in field and word order: a name can only be read in a word that
+ * ends as it does, so a short article's scan for a name visits its bucket
+ * rather than every word. Built by counting sort, once per article.
+ */
+struct by_last {
+	uint32_t start[257];  /* bucket b is at[start[b] .. start[b + 1]) */
+	struct { uint32_t field, tok; } *at;
+};
+
+static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
+    size_t words)
+{
+	memset(bl->start, 0, sizeof bl->start);
+	if (!(bl->at = malloc((words ? words : 1) * sizeof *bl->at)))
+		abort();
+	for (int fi = 0; fi < NFIELDS; fi++)
+		if (f[fi].t)
+			for (size_t i = 0; i < f[fi].tk->n; i++)
+				bl->start[(unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1] + 1]++;
+	for (int b = 0; b < 256; b++)
+		bl->start[b + 1] += bl->start[b];
+	uint32_t fill[256];
+	memcpy(fill, bl->start, sizeof fill);
+	for (int fi = 0; fi < NFIELDS; fi++)
+		if (f[fi].t)
+			for (size_t i = 0; i < f[fi].tk->n; i++) {
+				unsigned char c = (unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1];
+				bl->at[fill[c]].field = (uint32_t)fi;
+				bl->at[fill[c]++].tok = (uint32_t)i;
+			}
+}
+
 static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
     const struct name *nm, const struct mention *from, uint32_t need,
-    struct taken *tm, const struct word_index *ix)
+    struct taken *tm, const struct word_index *ix, const struct by_last *bl)
 {
 	if (ix && ix->n) {
 		uint64_t h = hash_bytes(nm->w, nm->n);
@@ -327,12 +361,9 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 				    from, need, tm);
 		return;
 	}
-	for (int fi = 0; fi < NFIELDS; fi++) {
-		if (!f[fi].t)
-			continue;
-		for (size_t i = 0; i < f[fi].tk->n; i++)
-			try_token(m, f, fi, i, nm, from, need, tm);
-	}
+	unsigned char c = (unsigned char)nm->w[nm->n - 1];
+	for (uint32_t k = bl->start[c]; k < bl->start[c + 1]; k++)
+		try_token(m, f, (int)bl->at[k].field, bl->at[k].tok, nm, from, need, tm);
 }
 
 static int by_position(const void *pa, const void *pb)
@@ -392,8 +423,11 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (f[fi].t)
 			words += f[fi].tk->n;
 	struct word_index ix = {0};
+	struct by_last bl = {.at = NULL};
 	if (n0 * words > 2000000)
 		index_build(&ix, f);
+	else
+		by_last_build(&bl, f, words);
 	struct seen sn = {NULL, 0};
 	size_t slots = 16;
 	while (slots < 2 * n0)
@@ -442,7 +476,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				continue;
 			size_t before = m->n;
 			tag_all(m, f, &nm, &from,
-			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm, &ix);
+			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
@@ -463,13 +497,14 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (seen_before(&sn, t, a, 1, nm.last_cp, 1))
 				continue;
 			size_t before = m->n;
-			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm, &ix);
+			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		}
 	}
 	free(sn.v);
 	free(ix.v);
+	free(bl.at);
 	for (int fi = 0; fi < NFIELDS; fi++)
 		free(tm.v[fi]);
 	if (m->n > n0)
