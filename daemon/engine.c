@@ -485,7 +485,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 				size_t tok = f->v[k].tok;
 				size_t first = tok;
 				if (d->anchor == ANCHOR_BEFORE)
-					first = tok > ANCHOR_BEFORE_TOKENS ? tok - ANCHOR_BEFORE_TOKENS : 0;
+					first = tok > (size_t)d->before ? tok - (size_t)d->before : 0;
 				if (first < next)
 					first = next;
 				for (size_t q = first; q <= tok; q++) {

@@ -195,13 +195,24 @@ int rules_parse(const char *file, const char *text, size_t len,
 		} else if (!strcmp(key, "anchor")) {
 			if (!strcmp(val, "trigger"))
 				cur->anchor = ANCHOR_TRIGGER;
-			else if (!strcmp(val, "before"))
+			else if (!strcmp(val, "before")) {
 				cur->anchor = ANCHOR_BEFORE;
+				cur->before = ANCHOR_BEFORE_TOKENS;
+			} else if (!strncmp(val, "before ", 7)) {
+				char *end;
+				long nb = strtol(val + 7, &end, 10);
+				if (*end || nb < 1 || nb > ANCHOR_BEFORE_TOKENS)
+					diag_error(d, file, line,
+					    "anchor before takes a count of 1 to %d tokens",
+					    ANCHOR_BEFORE_TOKENS);
+				cur->anchor = ANCHOR_BEFORE;
+				cur->before = (int)nb;
+			}
 			else if (!strcmp(val, "none"))
 				cur->anchor = ANCHOR_NONE;
 			else
 				diag_error(d, file, line,
-				    "anchor must be trigger, before or none");
+				    "anchor must be trigger, before, before N or none");
 		} else if (!strcmp(key, "outside")) {
 			/* descriptive words ("شركة", "company") that stay outside
 			 * a mention that starts with them (ANNOTATION.md) */

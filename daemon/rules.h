@@ -22,7 +22,8 @@ enum { VIEW_NORMALIZED = 0, VIEW_ORIGINAL = 1 };
  *   TRIGGER  where a trigger word's token starts;
  *   BEFORE   where one of the ANCHOR_BEFORE_TOKENS tokens before a
  *            trigger word (or the trigger itself) starts: for names
- *            that precede their cue ("X Y said", "X Y Party"). */
+ *            that precede their cue ("X Y said", "X Y Party");
+ *            `anchor before N` looks back N tokens (1..8) instead. */
 enum { ANCHOR_NONE = 0, ANCHOR_TRIGGER = 1, ANCHOR_BEFORE = 2 };
 #define ANCHOR_BEFORE_TOKENS 8
 
@@ -37,6 +38,7 @@ struct rule_def {
 	char *name;
 	int type, prio, view;
 	int anchor;        /* ANCHOR_*: where matches may start */
+	int before;        /* ANCHOR_BEFORE: tokens looked back (1..8) */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
 	char **outside;    /* normalized words that stay outside the mention

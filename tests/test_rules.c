@@ -36,6 +36,19 @@ int main(void)
 	CHECK(strstr(d2.first, "p.rules:2: error: rule p: pattern:") != NULL);
 	rule_defs_free(defs, n);
 
+	/* anchor before N: the count is kept, and held to 1..8 */
+	struct diag da = {0};
+	defs = NULL;
+	n = 0;
+	const char *anch = "rule a\ntype PERSON\ntrigger x\nanchor before 3\npattern x\n\n"
+	    "rule b\ntype PERSON\ntrigger x\nanchor before\npattern x\n\n"
+	    "rule c\ntype PERSON\ntrigger x\nanchor before 9\npattern x\n";
+	CHECK(rules_parse("a.rules", anch, strlen(anch), &defs, &n, &da) < 0);
+	CHECK(n == 3 && defs[0].anchor == ANCHOR_BEFORE && defs[0].before == 3);
+	CHECK(defs[1].anchor == ANCHOR_BEFORE && defs[1].before == ANCHOR_BEFORE_TOKENS);
+	CHECK(da.errors == 1 && strstr(da.first, "a.rules:16: error: anchor before takes a count") != NULL);
+	rule_defs_free(defs, n);
+
 	char err[512];
 	struct engine *e = engine_build(FIXTURES "/gazetteers", FIXTURES "/rules",
 	    err, sizeof err);
