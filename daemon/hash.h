@@ -42,9 +42,18 @@ static inline uint64_t hash_fast(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
+	/* the last n < 8 bytes as a little-endian word, without a loop: its
+	 * trip count follows the word's length and mispredicts */
 	uint64_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w |= (uint64_t)s[i] << (8 * i);
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		w = (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n) {
+		w = (uint64_t)s[0] | (uint64_t)s[n >> 1] << (8 * (n >> 1)) |
+		    (uint64_t)s[n - 1] << (8 * (n - 1));
+	}
 	h = (h ^ w) * 0x94d049bb133111ebULL;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;

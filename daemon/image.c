@@ -295,6 +295,34 @@ static void accel_free(struct image *img)
 	img->root = NULL;
 }
 
+/* a[0..n) == b[0..n), inline: most words are a few bytes, and a call to
+ * memcmp costs more than the comparison. Reads only the n bytes. */
+static inline int same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		uint32_t u, v, u2, v2;
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		memcpy(&u2, a + n - 4, 4);
+		memcpy(&v2, b + n - 4, 4);
+		return u == v && u2 == v2;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 uint32_t image_token(const struct image *img, const char *s, size_t n,
     uint32_t *trig)
 {
@@ -310,7 +338,7 @@ uint32_t image_token(const struct image *img, const char *s, size_t n,
 			continue;
 		const struct image_token *t = &img->tokens[i];
 		if (t->hash == h && t->len == n &&
-		    !memcmp(img->strings + t->str, s, n)) {
+		    same(img->strings + t->str, s, n)) {
 			*trig = t->triggers;
 			return t->id;
 		}
