@@ -441,8 +441,11 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			continue;
 		const struct normtext *t = f[from.field].t;
 		const struct tokens *tk = f[from.field].tk;
-		if (from.type == 0 /* PERSON */ && from.tok1 >= from.tok0 + 2 &&
-		    from.tok1 <= tk->n) {
+		/* a person named in full; or by one word after a title ("Judge
+		 * Kavanaugh", القاضي كافانو), which a rule found: a surname */
+		if (from.type == 0 /* PERSON */ && from.tok1 <= tk->n &&
+		    (from.tok1 >= from.tok0 + 2 ||
+			(from.tok1 == from.tok0 + 1 && from.kind == SRC_RULE))) {
 			const struct token *last = &tk->v[from.tok1 - 1];
 			const char *w = t->norm.data + last->b;
 			size_t wn = last->e - last->b;
@@ -462,8 +465,9 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				continue;
 			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
 			    from.tok0, from.tok1, NULL, 0};
-			const struct token *before_last = &tk->v[from.tok1 - 2];
-			if ((last->flags & TOK_ARABIC) &&
+			const struct token *before_last =
+			    from.tok1 >= from.tok0 + 2 ? &tk->v[from.tok1 - 2] : NULL;
+			if (before_last && (last->flags & TOK_ARABIC) &&
 			    is_particle(t->norm.data + before_last->b,
 				before_last->e - before_last->b)) {
 				if (from.tok1 == from.tok0 + 2)

@@ -118,7 +118,8 @@ else:
 #    is what names the person again, never the father's given name alone.
 text = ("وقال السيد كريم بن زيدون إن الاتفاق مهم. وأكد بن زيدون أن الوفد وصل. "
         "وتحدث الحسن بن علي عن الرحلة، ثم قال علي إن الطريق طويل. "
-        "واستقبل الوزير سمير الوردي الوفد، وقال الوردي إن الزيارة مهمة.")
+        "واستقبل الوزير سمير الوردي الوفد، وقال الوردي إن الزيارة مهمة. "
+        "وأكد القاضي بلومفيلد أن القرار نهائي، ثم غادر بلومفيلد القاعة.")
 rc, out, err = tag([], stdin=(json.dumps({"id": "prop", "lang": "ar", "text": text},
                                          ensure_ascii=False) + "\n").encode())
 ents = [(e["text"], e["source"], e["entity_id"]) for e in json.loads(out)["entities"]
@@ -131,6 +132,8 @@ check(by_text.get("بن زيدون", ("", ""))[0] == "propagation" and
 check("زيدون" not in by_text and "علي" not in by_text,
       f"a father's given name alone is not the person: {ents}")
 check(by_text.get("الوردي", ("", ""))[0] == "propagation", f"family name propagated: {ents}")
+check([src for t, src, _ in ents if t == "بلومفيلد"] == ["rule:ar-person-after-title", "propagation"],
+      f"a surname found after a title is propagated: {ents}")
 
 # 7. A word with tanween is an indefinite noun, not the listed name it
 #    normalizes to: ميتًا (dead) is not ميتا (Meta).
