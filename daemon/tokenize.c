@@ -70,49 +70,52 @@ static inline int soft_sep(uint32_t cp)
 }
 
 /* Shape of the token in the original text: capitals are folded away in
- * the copy, so read them from the original code points it came from. */
-static uint32_t shape(const struct normtext *t, const struct token *k)
+ * the copy, so read them from the original code points it came from.
+ * Out of line: the Arabic words that push() settles without it would pay
+ * for its registers on every call. */
+static __attribute__((noinline)) uint32_t shape(const struct normtext *t,
+    const struct token *k)
 {
-	/* Arabic has no capitals: the normalized first letter tells all */
-	const unsigned char *np = (const unsigned char *)t->norm.data + k->b;
-	if (np[0] == 0xD8 || np[0] == 0xD9 || np[0] == 0xDA || np[0] == 0xDB)
-		return TOK_ARABIC;
 	uint32_t o0 = t->n_orig[k->nb], o1 = t->n_orig[k->ne - 1] + 1;
 	const unsigned char *p = (const unsigned char *)t->orig;
 	size_t i = t->cp_byte[o0], end = t->cp_byte[o1];
-	unsigned letters = 0, upper = 0;
+	if (i >= end)
+		return 0;
+	int len;
+	uint32_t cp = utf8_decode(p + i, &len);
+	uint8_t c = ctype_of(cp);
 	uint32_t flags = 0;
-	int first = 1;
-	while (i < end) {
-		int len;
-		uint32_t cp = utf8_decode(p + i, &len);
-		uint8_t c = ctype_of(cp);
-		if (first) {
-			if (c & C_UPPER)
-				flags |= TOK_CAP;
-			if (cp >= 0x0600 && cp <= 0x06FF)
-				flags |= TOK_ARABIC;
-			if (cp >= '0' && cp <= '9')
-				flags |= TOK_DIGIT;
-			first = 0;
-		}
+	if (c & C_UPPER)
+		flags |= TOK_CAP;
+	if (cp >= 0x0600 && cp <= 0x06FF)
+		flags |= TOK_ARABIC;
+	if (cp >= '0' && cp <= '9')
+		flags |= TOK_DIGIT;
+	/* What is left to tell is TOK_ALLCAPS: two letters or more, all
+	 * upper case. The first letter that is not settles it. */
+	unsigned letters = 0;
+	for (;;) {
 		if (c & C_LETTER) {
-			letters++;
-			if (c & C_UPPER)
-				upper++;
-			else if (flags & TOK_ARABIC)
-				return flags; /* no case in Arabic: done */
-			else if (letters > 1 && !(flags & TOK_CAP))
+			if (!(c & C_UPPER))
 				return flags;
+			letters++;
 		}
 		i += (size_t)len;
+		if (i >= end)
+			break;
+		if (p[i] < 0x80) {
+			len = 1;
+			c = ctype[p[i]];
+		} else
+			c = ctype_of(utf8_decode(p + i, &len));
 	}
-	if (letters >= 2 && upper == letters)
+	if (letters >= 2)
 		flags |= TOK_ALLCAPS;
 	return flags;
 }
 
-static int push(const struct normtext *t, struct tokens *tk, struct token *k)
+static inline int push(const struct normtext *t, struct tokens *tk,
+    struct token *k)
 {
 	if (tk->n == tk->cap) {
 		size_t c = tk->cap ? tk->cap * 2 : 256;
@@ -122,10 +125,17 @@ static int push(const struct normtext *t, struct tokens *tk, struct token *k)
 		tk->v = v;
 		tk->cap = c;
 	}
-	k->flags |= shape(t, k);
+	/* Arabic has no capitals: the normalized first letter tells all */
+	unsigned char b0 = (unsigned char)t->norm.data[k->b];
+	k->flags |= b0 >= 0xD8 && b0 <= 0xDB ? TOK_ARABIC : shape(t, k);
 	tk->v[tk->n++] = *k;
 	return 0;
 }
+
+/* ASCII word characters: 0-9 A-Z a-z */
+static const uint8_t ascii_word[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
 
 int tokenize(const struct normtext *t, struct tokens *tk)
 {
@@ -137,6 +147,28 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 	int in = 0, hard = 0;
 	struct token cur = {0};
 	while (i < n) {
+		if (in) {
+			/* the rest of a word of one- and two-byte code points
+			 * (Latin, Arabic): nothing to do but count them */
+			while (i < n) {
+				unsigned char b = p[i];
+				if (b < 0x80) {
+					if (!ascii_word[b])
+						break;
+					i++;
+				} else if (b < 0xE0) {
+					uint32_t cp = ((uint32_t)(b & 0x1F) << 6) |
+					    (p[i + 1] & 0x3F);
+					if (!(ctype[cp] & C_WORD))
+						break;
+					i += 2;
+				} else
+					break;
+				nc++;
+			}
+			if (i == n)
+				break;
+		}
 		int len;
 		uint32_t cp;
 		if (p[i] < 0x80) {
@@ -147,8 +179,7 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 			cp = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
 		} else
 			cp = utf8_decode(p + i, &len);
-		int w = p[i] < 0x80 ? ((cp | 32) - 'a' < 26 || cp - '0' < 10)
-				    : (ctype_of(cp) & C_WORD);
+		int w = p[i] < 0x80 ? ascii_word[cp] : (ctype_of(cp) & C_WORD);
 		if (w && !in) {
 			cur.b = (uint32_t)i;
 			cur.nb = nc;
