@@ -115,8 +115,14 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 		    tk->v[i].e - tk->v[i].b, &ids->trig[i]);
 	for (size_t i = 0; i < tk->n; i++) {
 		struct reading rd[6];
-		int nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
-		    ids->trig[i], rd);
+		int nr;
+		if (!(tk->v[i].flags & TOK_ARABIC) || tk->v[i].e - tk->v[i].b < 6) {
+			/* no proclitics to read: the word as written */
+			rd[0] = (struct reading){ids->id[i], ids->trig[i], 0};
+			nr = ids->id[i] != 0;
+		} else
+			nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
+			    ids->trig[i], rd);
 		for (int r = 0; r < nr && f; r++) {
 			if (!rd[r].trig)
 				continue;
