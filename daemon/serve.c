@@ -744,8 +744,8 @@ static int open_sockets(struct master *m)
 	}
 	if (runtime_dir_ready(&m->cfg) == -1)
 		return -1;
-	/* Every ipc socket (the workers', and the control socket by
-	 * default) is created 0600, with no window in which it is not. */
+	/* An ipc socket (the control socket by default) is created 0600,
+	 * with no window in which it is not. */
 	mode_t umask_was = umask(077);
 
 	/* The ZAP handler before any CURVE socket binds: without one,
