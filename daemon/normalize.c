@@ -290,31 +290,38 @@ int normalize(struct normtext *t, const char *s, size_t n)
 			continue;
 		}
 		if (c < 0xE0) {
-			/* one or two bytes: ASCII, Arabic, accented Latin; one
-			 * table read, no branch on the fold but for expansions
-			 * (œ, ß). The stores past what is kept land in the
-			 * slack that the arrays and the copy have. */
-			size_t len = 1 + (c >= 0x80);
-			uint32_t cp = c < 0x80 ? c
-			    : ((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
-			const struct fold2 *f = &folds2[cp];
-			if (f->ncp <= 1) {
-				nby[nn] = (uint32_t)ob;
-				nor[nn] = ncp;
-				nn += f->ncp;
-				memcpy(out + ob, f->b, 4);
-				ob += f->nbytes;
-			} else {
-				const struct fold *g = &fl[cp];
-				for (int k = 0; k < g->n; k++) {
+			/* a run of two-byte code points (Arabic, accented
+			 * Latin...): one table read each, no branch on the
+			 * fold but for expansions (œ, ß). The stores past what
+			 * is kept land in the slack that the arrays and the copy
+			 * have. */
+			for (;;) {
+				uint32_t cp = ((uint32_t)(c & 0x1F) << 6) |
+				    (p[i + 1] & 0x3F);
+				const struct fold2 *f = &folds2[cp];
+				if (f->ncp <= 1) {
 					nby[nn] = (uint32_t)ob;
-					nor[nn++] = ncp;
-					ob += (size_t)utf8_encode(g->c[k], out + ob);
+					nor[nn] = ncp;
+					nn += f->ncp;
+					memcpy(out + ob, f->b, 4);
+					ob += f->nbytes;
+				} else {
+					const struct fold *g = &fl[cp];
+					for (int k = 0; k < g->n; k++) {
+						nby[nn] = (uint32_t)ob;
+						nor[nn++] = ncp;
+						ob += (size_t)utf8_encode(g->c[k],
+						    out + ob);
+					}
 				}
+				i += 2;
+				u16++;
+				ncp++;
+				if (i >= n || (c = p[i]) < 0xC2 || c >= 0xE0)
+					break;
+				cpb[ncp] = (uint32_t)i;
+				cpu[ncp] = u16;
 			}
-			i += len;
-			u16++;
-			ncp++;
 			continue;
 		}
 		int len;
