@@ -481,6 +481,8 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 			/* anchored attempts: where each trigger word starts, or
 			 * at the few tokens before it; each token at most once */
 			size_t next = 0;
+			uint32_t start = (d->start & START_CAPITAL ? TOK_CAP | TOK_ALLCAPS : 0) |
+			    (d->start & START_DIGIT ? TOK_DIGIT : 0);
 			for (size_t k = i; k < j; k++) {
 				size_t tok = f->v[k].tok;
 				size_t first = tok;
@@ -490,6 +492,8 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 					first = next;
 				for (size_t q = first; q <= tok; q++) {
 					const struct token *w = &tk->v[q];
+					if (start && !(w->flags & start))
+						continue; /* the rule cannot start here */
 					size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
 					if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
 						hit_limit = 1;

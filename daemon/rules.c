@@ -213,6 +213,19 @@ int rules_parse(const char *file, const char *text, size_t len,
 			else
 				diag_error(d, file, line,
 				    "anchor must be trigger, before, before N or none");
+		} else if (!strcmp(key, "start")) {
+			char *save = NULL;
+			cur->start = 0;
+			for (char *w = strtok_r(val, " ", &save); w;
+			    w = strtok_r(NULL, " ", &save)) {
+				if (!strcmp(w, "capital"))
+					cur->start |= START_CAPITAL;
+				else if (!strcmp(w, "digit"))
+					cur->start |= START_DIGIT;
+				else
+					diag_error(d, file, line,
+					    "start takes capital and/or digit, not '%s'", w);
+			}
 		} else if (!strcmp(key, "outside")) {
 			/* descriptive words ("شركة", "company") that stay outside
 			 * a mention that starts with them (ANNOTATION.md) */

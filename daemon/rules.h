@@ -27,6 +27,11 @@ enum { VIEW_NORMALIZED = 0, VIEW_ORIGINAL = 1 };
 enum { ANCHOR_NONE = 0, ANCHOR_TRIGGER = 1, ANCHOR_BEFORE = 2 };
 #define ANCHOR_BEFORE_TOKENS 8
 
+/* What the word where an anchored match starts must be (the `start` key):
+ * a promise of the rule's author that lets the engine skip attempts at
+ * other words. 0: any word. */
+enum { START_CAPITAL = 1, START_DIGIT = 2 };
+
 struct rule_example {
 	char *text;
 	char **expect;     /* mentions the rule must find; NULL for nomatch */
@@ -39,6 +44,7 @@ struct rule_def {
 	int type, prio, view;
 	int anchor;        /* ANCHOR_*: where matches may start */
 	int before;        /* ANCHOR_BEFORE: tokens looked back (1..8) */
+	int start;         /* START_*: what an anchored match starts with */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
 	char **outside;    /* normalized words that stay outside the mention

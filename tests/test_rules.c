@@ -49,6 +49,17 @@ int main(void)
 	CHECK(da.errors == 1 && strstr(da.first, "a.rules:16: error: anchor before takes a count") != NULL);
 	rule_defs_free(defs, n);
 
+	/* start: capital and/or digit, nothing else */
+	struct diag ds = {0};
+	defs = NULL;
+	n = 0;
+	const char *stxt = "rule a\ntype PERSON\ntrigger x\nanchor before\nstart capital digit\npattern x\n\n"
+	    "rule b\ntype PERSON\ntrigger x\nstart lower\npattern x\n";
+	CHECK(rules_parse("s.rules", stxt, strlen(stxt), &defs, &n, &ds) < 0);
+	CHECK(n == 2 && defs[0].start == (START_CAPITAL | START_DIGIT) && defs[1].start == 0);
+	CHECK(ds.errors == 1 && strstr(ds.first, "s.rules:11: error: start takes capital and/or digit") != NULL);
+	rule_defs_free(defs, n);
+
 	char err[512];
 	struct engine *e = engine_build(FIXTURES "/gazetteers", FIXTURES "/rules",
 	    err, sizeof err);
