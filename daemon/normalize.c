@@ -364,12 +364,17 @@ int normalize(struct normtext *t, const char *s, size_t n)
 
 void normalize_string(const char *s, size_t n, struct buf *out)
 {
-	struct normtext t = {0};
+	/* Called for every gazetteer surface and class word at load (tens of
+	 * thousands): one working normtext per thread, kept, instead of five
+	 * arrays allocated and freed per call. Short strings stay small;
+	 * a long one is not kept. */
+	static _Thread_local struct normtext t;
 	buf_reset(out);
 	if (normalize(&t, s, n) == 0)
 		buf_add(out, t.norm.data, t.norm.len);
 	buf_cstr(out);
-	normtext_free(&t);
+	if (t.cap_cp > 4096 || t.cap_n > 4096)
+		normtext_free(&t);
 }
 
 static uint32_t search(const uint32_t *a, uint32_t n, size_t b)
