@@ -117,10 +117,10 @@ done
 say "nerd engine, one core"
 C=$data/corpus
 for lang in ar fr en; do
-	"$build/bench_engine" -i "$data/shipped-rules.img" --mb 0 --label "shipped rules $lang" --json "$out/engine.jsonl" "$C/$lang.jsonl"
-	"$build/bench_engine" -i "$data/shipped-norules.img" --mb 0 --label "shipped norules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
-	"$build/bench_engine" -i "$data/million-rules.img" --mb 0 --label "million rules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
-	"$build/bench_engine" -i "$data/million-norules.img" --mb 0 --label "million norules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
+	"$build/bench_engine" -i "$data/shipped-rules.img" --mb 0 --repeat 3 --label "shipped rules $lang" --json "$out/engine.jsonl" "$C/$lang.jsonl"
+	"$build/bench_engine" -i "$data/shipped-norules.img" --mb 0 --repeat 3 --label "shipped norules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
+	"$build/bench_engine" -i "$data/million-rules.img" --mb 0 --repeat 3 --label "million rules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
+	"$build/bench_engine" -i "$data/million-norules.img" --mb 0 --repeat 3 --label "million norules $lang" --json "$out/engine.jsonl" "$C/$lang.txt"
 done
 
 if [ $pyref = 1 ]; then
