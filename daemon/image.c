@@ -82,6 +82,10 @@ static int verify(struct image *img, char *err, size_t errlen)
 		FAIL("a section lies outside the file");
 	if (h->nstates < 1 || h->len_strings < 1)
 		FAIL("empty tables");
+	/* every token id has its slot: a count past the slots would size the
+	 * load-time root table (accelerate) from a number nothing bounds */
+	if (h->ntokens > h->tok_slots)
+		FAIL("%u token ids for %u slots", h->ntokens, h->tok_slots);
 	const unsigned char *b = img->base;
 	img->tokens = (const void *)(b + h->off_tokens);
 	img->trans = (const void *)(b + h->off_trans);
