@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,7 +70,7 @@ static int sigpipe_w = -1;
 struct master {
 	struct config cfg;
 	void *ctx;
-	void *ingest, *acked, *control;
+	void *ingest, *acked, *control, *wsock;
 	struct publisher pub;
 	struct dispatch disp;
 	struct stats stats;
@@ -82,8 +81,9 @@ struct master {
 	struct sockmon mon[MAX_MONITORS];
 	int nmon;
 	unsigned generation;
-	zmq_pollitem_t *items;     /* the poll set, grown with the slots */
-	int nitems;
+	unsigned next_serial;
+	char ipc_path[300];
+	char ipc_endpoint[320];
 	int sigpipe[2];
 	int stopping;
 	int ready_sent;
@@ -151,15 +151,11 @@ static int spawn(struct master *m, int index)
 		log_warnx("out of memory for worker %d", index);
 		return -1;
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair for worker %d", index);
-		return -1;
-	}
 	struct worker_args a = {
 		.engine = m->engine,
-		.fd = sv[1],
+		.endpoint = m->ipc_endpoint,
 		.master_pid = (int)getpid(),
+		.serial = ++m->next_serial,
 		.index = index,
 		.generation = m->generation,
 		.max_message_bytes = m->cfg.max_message_bytes,
@@ -169,17 +165,12 @@ static int spawn(struct master *m, int index)
 	pid_t pid = fork();
 	if (pid == -1) {
 		log_warn("fork worker %d", index);
-		close(sv[0]);
-		close(sv[1]);
 		return -1;
 	}
 	if (pid == 0)
 		worker_main(&a);
-	close(sv[1]);
-	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
-	memset(w, 0, sizeof *w);
 	w->pid = pid;
-	w->fd = sv[0];
+	w->serial = a.serial;
 	w->index = index;
 	w->generation = m->generation;
 	w->started = now_s();
@@ -188,11 +179,15 @@ static int spawn(struct master *m, int index)
 	return 0;
 }
 
-static void send_quit(struct wslot *w)
+static void send_quit(struct master *m, struct wslot *w)
 {
+	unsigned char rid[5];
 	if (w->quit_sent || !w->ready)
 		return;
-	dispatch_send(w, 'Q', 0, 0, NULL, NULL);
+	worker_routing_id(w->serial, rid);
+	if (zmq_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+	    != -1)
+		zmq_send(m->wsock, "Q", 1, 0);
 	w->quit_sent = 1;
 }
 
@@ -219,8 +214,6 @@ static void refuse(struct master *m, struct job *j, int kind,
 	job_free(j);
 }
 
-static void take_results(struct master *m, struct wslot *w);
-
 static void reap(struct master *m)
 {
 	int st;
@@ -245,8 +238,6 @@ static void reap(struct master *m)
 		} else
 			log_debug("worker %d.%u (pid %d) retired", index, gen,
 			    (int)pid);
-		/* What it answered before it went is as good as any. */
-		take_results(m, w);
 		unsigned retried = 0;
 		struct job *poison = dispatch_worker_gone(&m->disp, w, &retried);
 		m->stats.retries += retried;
@@ -329,7 +320,7 @@ static int reload(struct master *m, char *err, size_t errlen)
 			continue;
 		w->retiring = 1;
 		if (w->nheld == 0)
-			send_quit(w);
+			send_quit(m, w);
 	}
 	for (int i = 1; i <= m->cfg.workers; i++)
 		spawn(m, i);
@@ -416,128 +407,89 @@ static int take_input(struct master *m, void *sock, int acked)
 	return 0;
 }
 
-/* One message from worker w (worker.h); its parts point into w->in. */
-static void take_result(struct master *m, struct wslot *w,
-    const struct wire_hdr *h, const char *const *part)
+/* Read one message from a worker. */
+static int take_result(struct master *m)
 {
+	zmq_msg_t f[6];
+	int n = 0, more = 1;
+	while (more) {
+		zmq_msg_t x;
+		zmq_msg_init(&x);
+		if (zmq_msg_recv(&x, m->wsock, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&x);
+			if (n == 0)
+				return -1;
+			continue;
+		}
+		more = zmq_msg_more(&x);
+		if (n < 6) {
+			zmq_msg_init(&f[n]);
+			zmq_msg_move(&f[n++], &x);
+		}
+		zmq_msg_close(&x);
+	}
+	struct wslot *w = dispatch_by_id(&m->disp, zmq_msg_data(&f[0]),
+	    zmq_msg_size(&f[0]));
+	const char *type = n > 1 && zmq_msg_size(&f[1]) ?
+	    zmq_msg_data(&f[1]) : "";
 	double now = now_s();
 
-	if (h->type == 'H') {
+	if (!w)
+		goto done;            /* a worker already reaped */
+	if (*type == 'H') {
 		w->ready = 1;
 		if (w->retiring)
-			send_quit(w);
-		return;
+			send_quit(m, w);
+		goto done;
 	}
-	if ((h->type != 'A' && h->type != 'E') || h->nparts != 3) {
+	if ((*type != 'A' && *type != 'E') || n != 6 ||
+	    zmq_msg_size(&f[2]) != 8) {
 		log_warnx("worker %d: malformed message", w->index);
-		return;
+		goto done;
 	}
-	struct job *j = dispatch_done(&m->disp, w, h->job, now);
+	uint64_t id;
+	memcpy(&id, zmq_msg_data(&f[2]), 8);
+	struct job *j = dispatch_done(&m->disp, w, id, now);
 	if (!j)
-		return;               /* answered after a redispatch */
+		goto done;            /* answered after a redispatch */
 
-	/* NUL-terminated copies of the short parts. */
+	/* NUL-terminated copies of the short frames. */
 	char idj[512], kind[32], text[512];
-	size_t il = h->len[h->type == 'A' ? 2 : 1];
+	size_t il = zmq_msg_size(&f[*type == 'A' ? 5 : 4]);
 	snprintf(idj, sizeof idj, "%.*s", (int)(il < 511 ? il : 0),
-	    part[h->type == 'A' ? 2 : 1]);
+	    (char *)zmq_msg_data(&f[*type == 'A' ? 5 : 4]));
 	if (!*idj)
 		snprintf(idj, sizeof idj, "null");
 
-	if (h->type == 'A') {
+	if (*type == 'A') {
 		struct worker_result r;
-		if (h->len[0] != sizeof r) {
+		if (zmq_msg_size(&f[3]) != sizeof r) {
 			log_warnx("worker %d: malformed result", w->index);
 			job_free(j);
-			return;
+			goto done;
 		}
-		memcpy(&r, part[0], sizeof r);
+		memcpy(&r, zmq_msg_data(&f[3]), sizeof r);
 		r.lang[sizeof r.lang - 1] = '\0';
-		publish_annotation(&m->pub, r.lang, part[1], h->len[1],
-		    r.seq_off, r.seq_len, &j->ack, idj);
+		publish_annotation(&m->pub, r.lang, zmq_msg_data(&f[4]),
+		    zmq_msg_size(&f[4]), r.seq_off, r.seq_len, &j->ack, idj);
 		m->stats.published++;
 		stats_latency(&m->stats, (uint64_t)((now - j->received) * 1e6));
 	} else {
-		snprintf(kind, sizeof kind, "%.*s", (int)(h->len[0] < 31 ?
-		    h->len[0] : 31), part[0]);
-		snprintf(text, sizeof text, "%.*s", (int)(h->len[2] < 511 ?
-		    h->len[2] : 511), part[2]);
+		snprintf(kind, sizeof kind, "%.*s", (int)zmq_msg_size(&f[3]),
+		    (char *)zmq_msg_data(&f[3]));
+		snprintf(text, sizeof text, "%.*s", (int)zmq_msg_size(&f[5]),
+		    (char *)zmq_msg_data(&f[5]));
 		int k = stats_error_kind(kind);
 		m->stats.errors[k < 0 ? ERR_ENGINE : k]++;
 		publish_error(&m->pub, idj, kind, text, &j->ack);
 	}
 	job_free(j);
 	if (w->retiring && w->nheld == 0)
-		send_quit(w);
-}
-
-/* What a slot's read buffer may keep once emptied. */
-#define KEEP_BYTES (8u << 20)
-
-/* Take every whole message in w->in, keep the rest. Returns -1 if the
- * stream is malformed, else the size of the next message when known. */
-static long long take_buffered(struct master *m, struct wslot *w)
-{
-	size_t off = 0, need = 0;
-	for (;;) {
-		struct wire_hdr h;
-		const char *part[WIRE_MAX_PARTS];
-		long long sz = wire_next(w->in.data + off, w->in.len - off, &h,
-		    part, &need);
-		if (sz == -1)
-			return -1;
-		if (sz == 0)
-			break;
-		take_result(m, w, &h, part);
-		off += (size_t)sz;
-	}
-	if (off) {
-		memmove(w->in.data, w->in.data + off, w->in.len - off);
-		w->in.len -= off;
-	}
-	if (w->in.len == 0 && w->in.cap > KEEP_BYTES)
-		buf_free(&w->in);
-	return (long long)need;
-}
-
-/*
- * Read what worker w has sent and take every whole message in it. At the
- * end of its stream (the worker exited) w is no longer polled; SIGCHLD
- * does the rest.
- */
-static void take_results(struct master *m, struct wslot *w)
-{
-	size_t need = 0;
-	while (!w->eof) {
-		size_t want = need > w->in.len ? need - w->in.len : 0;
-		buf_reserve(&w->in, want > 65536 ? want : 65536);
-		size_t room = w->in.cap - w->in.len - 1;
-		ssize_t r = read(w->fd, w->in.data + w->in.len, room);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			/* 0: the worker closed its end; or ECONNRESET */
-			w->eof = 1;
-			w->ready = 0;
-			return;
-		}
-		w->in.len += (size_t)r;
-		long long nx = take_buffered(m, w);
-		if (nx == -1) {
-			log_warnx("worker %d (pid %d): malformed stream; "
-			    "killing it", w->index, (int)w->pid);
-			kill(w->pid, SIGKILL);
-			w->eof = 1;
-			w->ready = 0;
-			w->in.len = 0;
-			return;
-		}
-		need = (size_t)nx;
-		if ((size_t)r < room)
-			return;       /* a short read: the socket is empty */
-	}
+		send_quit(m, w);
+done:
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&f[i]);
+	return 0;
 }
 
 static json_t *workers_json(struct master *m)
@@ -736,7 +688,7 @@ static int runtime_dir_ready(const struct config *c)
 static int open_sockets(struct master *m)
 {
 	char err[512];
-	int rc = -1;
+	int one = 1, zero = 0, rc = -1;
 
 	if (!(m->ctx = zmq_ctx_new())) {
 		log_warnx("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
@@ -744,8 +696,8 @@ static int open_sockets(struct master *m)
 	}
 	if (runtime_dir_ready(&m->cfg) == -1)
 		return -1;
-	/* An ipc socket (the control socket by default) is created 0600,
-	 * with no window in which it is not. */
+	/* Every ipc socket (the workers', and the control socket by
+	 * default) is created 0600, with no window in which it is not. */
 	mode_t umask_was = umask(077);
 
 	/* The ZAP handler before any CURVE socket binds: without one,
@@ -755,6 +707,24 @@ static int open_sockets(struct master *m)
 		log_warnx("%s", err);
 		goto done;
 	}
+
+	/* The workers' ROUTER: unbounded queues, since dispatch bounds what
+	 * each worker holds; MANDATORY, so a send to a gone worker fails. */
+	snprintf(m->ipc_path, sizeof m->ipc_path, "%s/nerd-%d.workers",
+	    m->cfg.runtime_dir, (int)getpid());
+	snprintf(m->ipc_endpoint, sizeof m->ipc_endpoint, "ipc://%s",
+	    m->ipc_path);
+	m->wsock = zmq_socket(m->ctx, ZMQ_ROUTER);
+	zmq_setsockopt(m->wsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+	zmq_setsockopt(m->wsock, ZMQ_SNDHWM, &zero, sizeof zero);
+	zmq_setsockopt(m->wsock, ZMQ_RCVHWM, &zero, sizeof zero);
+	zmq_setsockopt(m->wsock, ZMQ_LINGER, &zero, sizeof zero);
+	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
+		log_warnx("bind %s: %s", m->ipc_endpoint,
+		    zmq_strerror(zmq_errno()));
+		goto done;
+	}
+	chmod(m->ipc_path, 0600);
 
 	/* Room for both frames of an article at its largest, and CURVE's
 	 * few bytes per frame; past this ZeroMQ drops the connection. */
@@ -819,6 +789,10 @@ static void close_sockets(struct master *m)
 		zmq_setsockopt(m->control, ZMQ_LINGER, &zero, sizeof zero);
 		zmq_close(m->control);
 	}
+	if (m->wsock)
+		zmq_close(m->wsock);
+	if (*m->ipc_path)
+		unlink(m->ipc_path);
 	for (int i = 0; i < m->nmon; i++)
 		sockmon_close(&m->mon[i]);
 	zap_close(&m->zap);       /* last: it guards the CURVE sockets */
@@ -862,7 +836,7 @@ static void stop_workers(struct master *m)
 	for (int i = 0; i < m->disp.nslots; i++)
 		if (m->disp.slots[i].pid) {
 			m->disp.slots[i].retiring = 1;
-			send_quit(&m->disp.slots[i]);
+			send_quit(m, &m->disp.slots[i]);
 		}
 	double until = now_s() + 5;
 	for (;;) {
@@ -875,18 +849,15 @@ static void stop_workers(struct master *m)
 					kill(m->disp.slots[i].pid, SIGKILL);
 				else if (!m->disp.slots[i].quit_sent) {
 					m->disp.slots[i].ready = 1;
-					send_quit(&m->disp.slots[i]);
+					send_quit(m, &m->disp.slots[i]);
 				}
 			}
 		if (!alive)
 			break;
 		/* answers still arriving must be read, or the workers
 		 * could block on a full pipe */
-		for (int i = 0; i < m->disp.nslots; i++)
-			if (m->disp.slots[i].pid) {
-				take_results(m, &m->disp.slots[i]);
-				dispatch_flush(&m->disp.slots[i]);
-			}
+		while (take_result(m) == 0)
+			;
 		usleep(10000);
 	}
 }
@@ -933,7 +904,7 @@ static void serve_loop(struct master *m)
 		if (m->stopping && drained(m))
 			return;
 		check_deadlines(m, now);
-		dispatch_run(&m->disp, now);
+		dispatch_run(&m->disp, m->wsock, now);
 
 		if (!m->ready_sent) {
 			int ready = 0;
@@ -958,18 +929,12 @@ static void serve_loop(struct master *m)
 		int accepting = m->input_open && !m->stopping &&
 		    m->disp.queued < MAX_QUEUED &&
 		    m->pub.queued < MAX_OUTBOX;
-		if (m->nitems < 8 + MAX_MONITORS + m->disp.nslots) {
-			m->nitems = 8 + MAX_MONITORS + m->disp.nslots;
-			m->items = realloc(m->items, (size_t)m->nitems *
-			    sizeof *m->items);
-			if (!m->items)
-				abort();
-		}
-		zmq_pollitem_t *it = m->items;
-		int n = 0, i_pipe, i_in = -1, i_ack = -1, i_ctl = -1;
-		int i_zap = -1, i_mon = -1, i_w = -1;
+		zmq_pollitem_t it[8 + MAX_MONITORS];
+		int n = 0, i_pipe, i_w, i_in = -1, i_ack = -1, i_ctl = -1;
+		int i_zap = -1, i_mon = -1;
 		it[i_pipe = n++] = (zmq_pollitem_t){NULL, m->sigpipe[0],
 		    ZMQ_POLLIN, 0};
+		it[i_w = n++] = (zmq_pollitem_t){m->wsock, 0, ZMQ_POLLIN, 0};
 		if (accepting && m->ingest)
 			it[i_in = n++] = (zmq_pollitem_t){m->ingest, 0,
 			    ZMQ_POLLIN, 0};
@@ -993,17 +958,6 @@ static void serve_loop(struct master *m)
 			it[i_out = n++] = (zmq_pollitem_t){m->pub.sock, 0,
 			    out_ev, 0};
 
-		/* The workers' sockets, in slot order: slot[i] is it[i_w + k]
-		 * for the k-th slot polled. */
-		i_w = n;
-		for (int i = 0; i < m->disp.nslots; i++) {
-			struct wslot *w = &m->disp.slots[i];
-			if (w->pid && !w->eof)
-				it[n++] = (zmq_pollitem_t){NULL, w->fd,
-				    (short)(ZMQ_POLLIN | (w->out.len >
-				    w->out_off ? ZMQ_POLLOUT : 0)), 0};
-		}
-
 		double t = dispatch_next_deadline(&m->disp, now, dl);
 		if (m->cfg.stats_interval_s > 0 && m->next_stats - now < t)
 			t = m->next_stats - now;
@@ -1021,16 +975,8 @@ static void serve_loop(struct master *m)
 			while (read(m->sigpipe[0], drain, sizeof drain) > 0)
 				;
 		}
-		for (int i = 0, k = i_w; i < m->disp.nslots; i++) {
-			struct wslot *w = &m->disp.slots[i];
-			if (!w->pid || w->eof || it[k].fd != w->fd)
-				continue;
-			short ev = it[k++].revents;
-			if (ev & ZMQ_POLLOUT)
-				dispatch_flush(w);
-			if (ev & (ZMQ_POLLIN | ZMQ_POLLERR))
-				take_results(m, w);
-		}
+		for (int k = 0; k < BATCH * 4 && take_result(m) == 0; k++)
+			;
 		if (i_in >= 0 && it[i_in].revents)
 			for (int k = 0; k < BATCH && take_input(m, m->ingest, 0)
 			    == 0; k++)
@@ -1212,7 +1158,6 @@ fail:
 				kill(m.disp.slots[i].pid, SIGKILL);
 	}
 	dispatch_free(&m.disp);
-	free(m.items);
 	close_sockets(&m);
 	engine_close(&m.engine);
 	return status;

@@ -3,9 +3,8 @@
  *
  * The worker owns nothing the master made except the engine, which it
  * reads (copy-on-write pages shared with the master and its siblings).
- * It must not touch the master's ZeroMQ context (a context does not
- * survive fork()), and needs none: it talks to the master over its end
- * of a socketpair (worker.h).
+ * It must not touch the master's ZeroMQ context: a context does not
+ * survive fork(), so the worker makes its own.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,65 +14,33 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <zmq.h>
 
 #include "article.h"
 #include "buf.h"
 #include "engine.h"
-#include "jsonw.h"
 #include "log.h"
 #include "stats.h"
 #include "worker.h"
 
-/* A read buffer or an output past this is given back after its article. */
-#define KEEP_BYTES (8u << 20)
+#define MAX_FRAMES 5
 
-void wire_add(struct buf *b, char type, uint64_t job, unsigned nparts,
-    const void *const *parts, const size_t *lens)
+void worker_routing_id(unsigned serial, unsigned char id[5])
 {
-	struct wire_hdr h = {.type = (unsigned char)type, .nparts = nparts,
-	    .job = job};
-	size_t total = sizeof h;
-	for (unsigned i = 0; i < nparts; i++) {
-		h.len[i] = lens[i];
-		total += lens[i];
-	}
-	buf_reserve(b, total);
-	buf_add(b, &h, sizeof h);
-	for (unsigned i = 0; i < nparts; i++)
-		buf_add(b, parts[i], lens[i]);
-}
-
-long long wire_next(const char *p, size_t n, struct wire_hdr *h,
-    const char *parts[WIRE_MAX_PARTS], size_t *need)
-{
-	*need = sizeof *h;
-	if (n < sizeof *h)
-		return 0;
-	memcpy(h, p, sizeof *h);
-	if (h->nparts > WIRE_MAX_PARTS)
-		return -1;
-	uint64_t total = sizeof *h;
-	for (unsigned i = 0; i < h->nparts; i++) {
-		if (h->len[i] > (1ull << 40))
-			return -1;
-		parts[i] = p + total;
-		total += h->len[i];
-	}
-	*need = (size_t)total;
-	return total <= n ? (long long)total : 0;
+	id[0] = 'w';
+	memcpy(id + 1, &serial, 4);
 }
 
 /*
  * Close what the master's ZeroMQ context, sockets and self-pipe left
  * open. Regular files stay: the engine may have mapped its image from one.
  * Above all this releases the listening TCP sockets, which must not
- * outlive the master, and the master's ends of the other workers'
- * socketpairs. keep: our own end.
+ * outlive the master.
  */
-static void close_inherited(int keep)
+static void close_inherited(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
@@ -83,7 +50,7 @@ static void close_inherited(int keep)
 	while ((e = readdir(d)) && n < 1024) {
 		int fd = atoi(e->d_name);
 		struct stat st;
-		if (fd < 3 || fd == dirfd(d) || fd == keep)
+		if (fd < 3 || fd == dirfd(d))
 			continue;
 		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
 			fds[n++] = fd;
@@ -111,16 +78,15 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-/* The id as JSON text ("null" when there is none), written as the
- * engine writes it in the annotation. */
-static void id_json(struct buf *b, const char *id)
+/* The id as JSON text, malloc'd; "null" when there is none. */
+static char *id_json(const char *id)
 {
-	buf_reset(b);
-	if (id)
-		jsonw_cstr(b, id);
-	else
-		buf_adds(b, "null");
-	buf_cstr(b);
+	if (!id)
+		return strdup("null");
+	json_t *s = json_string(id);
+	char *out = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	json_decref(s);
+	return out ? out : strdup("null");
 }
 
 /* Locate the "seq" number and the "lang" value in the annotation. */
@@ -159,173 +125,160 @@ static void locate(const char *ann, size_t len, struct worker_result *r)
 	}
 }
 
-/* Write all of iov[0..n) to the blocking socket fd. */
-static int write_all(int fd, struct iovec *iov, int n)
+static int send_error(void *sock, const zmq_msg_t *job, const char *kind,
+    const char *id, const char *msg)
 {
-	while (n > 0) {
-		ssize_t w = writev(fd, iov, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
-/* Send one message in one system call, its parts written from where
- * they are. */
-static int send_msg(int fd, char type, uint64_t job, unsigned nparts,
-    const void *const *parts, const size_t *lens)
-{
-	struct wire_hdr h = {.type = (unsigned char)type, .nparts = nparts,
-	    .job = job};
-	struct iovec iov[1 + WIRE_MAX_PARTS];
-	iov[0] = (struct iovec){&h, sizeof h};
-	for (unsigned i = 0; i < nparts; i++) {
-		h.len[i] = lens[i];
-		iov[1 + i] = (struct iovec){(void *)parts[i], lens[i]};
-	}
-	return write_all(fd, iov, 1 + (int)nparts);
-}
-
-static int send_error(int fd, uint64_t job, const char *kind,
-    const struct buf *ij, const char *msg)
-{
-	const void *parts[3] = {kind, ij->data, msg};
-	size_t lens[3] = {strlen(kind), ij->len, strlen(msg)};
-	return send_msg(fd, 'E', job, 3, parts, lens);
+	char *ij = id_json(id);
+	int rc = 0;
+	if (zmq_send(sock, "E", 1, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, zmq_msg_data((zmq_msg_t *)job), 8, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, kind, strlen(kind), ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, ij, strlen(ij), ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, msg, strlen(msg), 0) == -1)
+		rc = -1;
+	free(ij);
+	return rc;
 }
 
 void worker_main(const struct worker_args *a)
 {
 	char name[32], err[256];
-	struct buf out = {0}, in = {0}, ij = {0};
-	size_t off = 0;
+	struct buf out = {0};
 	struct article art = {0};
+	void *ctx = NULL, *sock = NULL;
 	struct scratch *scratch = NULL;
-	int status = 1, fd = a->fd;
+	unsigned char rid[5];
+	int status = 1;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != a->master_pid)
 		_exit(1);            /* the master died before prctl() */
 	reset_signals();
-	close_inherited(fd);
+	close_inherited();
 	snprintf(name, sizeof name, "worker %d.%u", a->index, a->generation);
 	log_setname(name);
 
+	if (!(ctx = zmq_ctx_new()) || !(sock = zmq_socket(ctx, ZMQ_DEALER))) {
+		log_warnx("zmq: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	int zero = 0, hwm = 0;
+	worker_routing_id(a->serial, rid);
+	zmq_setsockopt(sock, ZMQ_ROUTING_ID, rid, sizeof rid);
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (zmq_connect(sock, a->endpoint) == -1) {
+		log_warnx("connect %s: %s", a->endpoint,
+		    zmq_strerror(zmq_errno()));
+		goto fail;
+	}
 	if (!(scratch = scratch_new())) {
 		log_warnx("cannot allocate scratch");
-		goto done;
+		goto fail;
 	}
-	if (send_msg(fd, 'H', 0, 0, NULL, NULL) == -1)
-		goto fail_io;
+	if (zmq_send(sock, "H", 1, 0) == -1)
+		goto fail;
 	log_debug("ready, pid %d", (int)getpid());
 
-	buf_reserve(&in, 65536);
 	for (;;) {
-		struct wire_hdr h;
-		const char *part[WIRE_MAX_PARTS];
-		size_t need;
-		long long sz = wire_next(in.data + off, in.len - off, &h, part,
-		    &need);
-		if (sz == -1) {
-			log_warnx("malformed message from the master");
-			goto done;
-		}
-		if (sz == 0) {
-			/* Read what is there: several articles in one call
-			 * when the master is ahead. */
-			if (off) {
-				memmove(in.data, in.data + off, in.len - off);
-				in.len -= off;
-				off = 0;
-			}
-			if (in.len == 0 && in.cap > KEEP_BYTES)
-				buf_free(&in);
-			size_t want = need > in.len ? need - in.len : 0;
-			buf_reserve(&in, want > 65536 ? want : 65536);
-			ssize_t r = read(fd, in.data + in.len,
-			    in.cap - in.len - 1);
-			if (r == 0) {
-				log_warnx("the master is gone");
-				goto done;
-			}
-			if (r == -1) {
-				if (errno == EINTR)
+		zmq_msg_t f[MAX_FRAMES];
+		int n = 0, more = 1;
+		while (more) {
+			zmq_msg_t m;
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, sock, 0) == -1) {
+				zmq_msg_close(&m);
+				if (zmq_errno() == EINTR)
 					continue;
-				goto fail_io;
+				log_warnx("recv: %s", zmq_strerror(zmq_errno()));
+				goto fail;
 			}
-			in.len += (size_t)r;
-			continue;
+			more = zmq_msg_more(&m);
+			if (n < MAX_FRAMES) {
+				zmq_msg_init(&f[n]);
+				zmq_msg_move(&f[n++], &m);
+			}
+			zmq_msg_close(&m);
 		}
-		off += (size_t)sz;
-		if (h.type == 'Q') {
+		const char *type = zmq_msg_size(&f[0]) ? zmq_msg_data(&f[0]) : "";
+		if (*type == 'Q') {
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
 			status = 0;
 			break;
 		}
-		if (h.type != 'J' || h.nparts < 1 || h.nparts > 2) {
+		if (*type != 'J' || n < 3 || n > 4 || zmq_msg_size(&f[1]) != 8) {
 			log_warnx("unexpected message from the master");
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
 			continue;
 		}
 
-		enum input_error ie = article_parse(&art, part[0], h.len[0],
-		    h.nparts == 2 ? part[1] : NULL, h.nparts == 2 ? h.len[1] : 0,
-		    a->max_message_bytes, err, sizeof err);
-		id_json(&ij, art.id);
+		enum input_error ie = article_parse(&art, zmq_msg_data(&f[2]),
+		    zmq_msg_size(&f[2]), n == 4 ? zmq_msg_data(&f[3]) : NULL,
+		    n == 4 ? zmq_msg_size(&f[3]) : 0, a->max_message_bytes,
+		    err, sizeof err);
 		if (ie != INPUT_OK) {
-			article_clear(&art);
-			if (send_error(fd, h.job, input_error_name(ie), &ij,
+			if (send_error(sock, &f[1], input_error_name(ie), art.id,
 			    err) == -1)
-				goto fail_io;
-			continue;
+				goto fail_frames;
+			article_clear(&art);
+			goto next;
 		}
 
 		struct annotate_opts opts = {.seq = 0, .worker = a->index,
 		    .timing = 1, .nested = a->nested};
 		struct annotate_stats ast = {0};
 		buf_reset(&out);
-		int rc = engine_annotate(a->engine, scratch, &art, &opts, &out,
-		    &ast, err, sizeof err);
-		article_clear(&art);
-		if (rc == -1) {
-			if (send_error(fd, h.job, stats_error_name(ERR_ENGINE),
-			    &ij, err) == -1)
-				goto fail_io;
-		} else {
-			struct worker_result r;
-			memset(&r, 0, sizeof r);    /* padding too: it is sent */
-			r.elapsed_us = ast.elapsed_us;
-			r.entities = ast.entities;
-			locate(out.data, out.len, &r);
-			const void *parts[3] = {&r, out.data, ij.data};
-			size_t lens[3] = {sizeof r, out.len, ij.len};
-			if (send_msg(fd, 'A', h.job, 3, parts, lens) == -1)
-				goto fail_io;
+		if (engine_annotate(a->engine, scratch, &art, &opts, &out, &ast,
+		    err, sizeof err) == -1) {
+			if (send_error(sock, &f[1], stats_error_name(ERR_ENGINE),
+			    art.id, err) == -1)
+				goto fail_frames;
+			article_clear(&art);
+			goto next;
 		}
+
+		struct worker_result r = {0};
+		r.elapsed_us = ast.elapsed_us;
+		r.entities = ast.entities;
+		locate(out.data, out.len, &r);
+		char *ij = id_json(art.id);
+		article_clear(&art);
+		int rc = zmq_send(sock, "A", 1, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, zmq_msg_data(&f[1]), 8, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, &r, sizeof r, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, out.data, out.len, ZMQ_SNDMORE);
+		if (rc != -1)
+			rc = zmq_send(sock, ij, strlen(ij), 0);
+		free(ij);
+		if (rc == -1)
+			goto fail_frames;
+next:
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&f[i]);
 		/* after a very large article, give its memory back */
 		scratch_trim(scratch);
-		if (out.cap > KEEP_BYTES)
+		if (out.cap > (8u << 20))
 			buf_free(&out);
+		continue;
+fail_frames:
+		log_warnx("send: %s", zmq_strerror(zmq_errno()));
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&f[i]);
+		goto fail;
 	}
-	goto done;
-fail_io:
-	log_warnx("master socket: %s", strerror(errno));
-done:
+fail:
 	article_clear(&art);
 	buf_free(&out);
-	buf_free(&in);
-	buf_free(&ij);
 	scratch_destroy(&scratch);
-	close(fd);
+	if (sock)
+		zmq_close(sock);
+	if (ctx)
+		zmq_ctx_term(ctx);
 	_exit(status);
 }
