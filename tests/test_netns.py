@@ -151,6 +151,11 @@ def stats(conf):
     return json.loads(r.stdout)
 
 
+# Acknowledged articles that may die with a killed host's ZeroMQ output
+# queue (README, "Reliability").
+KILL_WINDOW = 10
+
+
 def wait(pred, timeout, what):
     t0 = time.time()
     while time.time() - t0 < timeout:
@@ -316,15 +321,25 @@ def main():
     check(set(acks) == want, f"{len(want - set(acks))} articles "
           "unacknowledged after the kill")
     check(all(v == ["ok"] for v in acks.values()), "an article not ok")
-    wait(lambda: want <= set(stream.read().ann), 60,
-         "every annotation of phase 2 at the subscriber")
-    dups = sum(stream.ann[i] - 1 for i in want)
+    # What host B had published and acknowledged but ZeroMQ had not yet
+    # written to the network when B was killed is gone (README,
+    # "Reliability": ZeroMQ does not tell when a message has left). That
+    # window is a few messages; wait for the rest, and hold the window to
+    # KILL_WINDOW.
+    t0 = time.time()
+    while time.time() - t0 < 60 and not want <= set(stream.read().ann):
+        time.sleep(0.1)
+    lost = want - set(stream.read().ann)
+    check(len(lost) <= KILL_WINDOW, f"{len(lost)} acknowledged articles "
+          f"never reached the subscriber (the window is {KILL_WINDOW})")
+    dups = sum(stream.ann[i] - 1 for i in want - lost)
     after = stats(confs["a"])["received"] - base["a"]
     feed_err = open(acklog + ".err").read().strip()
     print(f"phase 2: host B killed after A took {at_kill['a']} and B "
           f"{at_kill['b']}; A went on to {after}; all {N2} acknowledged ok "
-          f"and annotated; {dups} annotated twice (published by B, not "
-          f"acknowledged before it died); feed: {feed_err}")
+          f"and annotated but {len(lost)} (lost with B's ZeroMQ queue); "
+          f"{dups} annotated twice (published by B, not acknowledged "
+          f"before it died); feed: {feed_err}")
     check(after > at_kill["a"], "host A did not carry on")
     check(serve["a"].poll() is None, "host A died")
     print("ok: netns")
