@@ -22,6 +22,17 @@ struct fold {
 	uint8_t same;    /* 1: the code point maps to itself */
 };
 
+#ifdef __SSE2__
+/* dst[0..16) = base, base + 1, ..., base + 15 */
+static inline void count_up16(uint32_t *dst, uint32_t base)
+{
+	const __m128i step = _mm_setr_epi32(0, 1, 2, 3);
+	for (int q = 0; q < 16; q += 4)
+		_mm_storeu_si128((void *)(dst + q),
+		    _mm_add_epi32(_mm_set1_epi32((int)(base + (uint32_t)q)), step));
+}
+#endif
+
 static struct fold *folds; /* [0x10000], built once, read-only after */
 
 /* The same folds for the code points of one and two bytes (ASCII, Latin,
@@ -257,21 +268,11 @@ int normalize(struct normtext *t, const char *s, size_t n)
 					v = _mm_add_epi8(v, _mm_and_si128(up,
 					    _mm_set1_epi8(32)));
 					_mm_storeu_si128((void *)(out + ob), v);
-					const __m128i step = _mm_setr_epi32(0, 1, 2, 3);
-					for (int q = 0; q < 16; q += 4) {
-						_mm_storeu_si128((void *)(cpb + ncp + q),
-						    _mm_add_epi32(_mm_set1_epi32(
-							(int)(i + q)), step));
-						_mm_storeu_si128((void *)(cpu + ncp + q),
-						    _mm_add_epi32(_mm_set1_epi32(
-							(int)(u16 + q)), step));
-						_mm_storeu_si128((void *)(nby + nn + q),
-						    _mm_add_epi32(_mm_set1_epi32(
-							(int)(ob + q)), step));
-						_mm_storeu_si128((void *)(nor + nn + q),
-						    _mm_add_epi32(_mm_set1_epi32(
-							(int)(ncp + q)), step));
-					}
+					/* ASCII: every offset map counts up by one */
+					count_up16(cpb + ncp, (uint32_t)i);
+					count_up16(cpu + ncp, (uint32_t)u16);
+					count_up16(nby + nn, (uint32_t)ob);
+					count_up16(nor + nn, (uint32_t)ncp);
 					i += k;
 					ob += k;
 					u16 += k;
