@@ -207,7 +207,8 @@ static int eval_json_file(struct ev *v, const char *path)
 		if (v->verbose) {
 			printf("FP %s %s %ld:%ld ", doc, st, ss, send);
 			print_span(cp, ss, send);
-			printf("\n");
+			const char *src = json_string_value(json_object_get(se, "source"));
+			printf("\t[%s]\n", src ? src : "");
 		}
 	}
 	free(used);
@@ -255,6 +256,7 @@ struct tok {
 struct span {
 	long a, b;
 	char t[16];
+	char src[48]; /* what found it (a system span, for -v) */
 };
 
 static const char *map_newsfane(const char *k)
@@ -297,7 +299,8 @@ static int has_span(const struct span *v, size_t n, long a, long b, const char *
 	return 0;
 }
 
-static void add_span(struct span **v, size_t *n, long a, long b, const char *t)
+static void add_span(struct span **v, size_t *n, long a, long b, const char *t,
+    const char *src)
 {
 	if (has_span(*v, *n, a, b, t))
 		return; /* a set, as the reference scorer keeps */
@@ -307,6 +310,7 @@ static void add_span(struct span **v, size_t *n, long a, long b, const char *t)
 	(*v)[*n].a = a;
 	(*v)[*n].b = b;
 	snprintf((*v)[*n].t, sizeof (*v)[*n].t, "%s", t);
+	snprintf((*v)[*n].src, sizeof (*v)[*n].src, "%s", src ? src : "");
 	(*n)++;
 }
 
@@ -342,7 +346,7 @@ static void score_conll_doc(struct ev *v, struct tok *tk, size_t nt, int aner,
 			j++;
 		const char *m = map(t + 2);
 		if (m)
-			add_span(&gold, &ng, (long)i, (long)j, m);
+			add_span(&gold, &ng, (long)i, (long)j, m, NULL);
 		i = j;
 	}
 	json_t *ents = tag(v, docid, text.data ? text.data : "", text.len);
@@ -366,7 +370,8 @@ static void score_conll_doc(struct ev *v, struct tok *tk, size_t nt, int aner,
 		const char *typ = t;
 		if (aner)
 			typ = !strcmp(t, "PERSON") ? "PERSON" : !strcmp(t, "COUNTRY") ? "LOC" : "ORG";
-		add_span(&sys, &ns, first, last + 1, typ);
+		add_span(&sys, &ns, first, last + 1, typ,
+		    json_string_value(json_object_get(x, "source")));
 	}
 	json_decref(ents);
 	if (aner) {
@@ -405,7 +410,7 @@ static void score_conll_doc(struct ev *v, struct tok *tk, size_t nt, int aner,
 			printf("FP %s %s ", docid, sys[i].t);
 			for (long q = sys[i].a; q < sys[i].b; q++)
 				printf("%s%s", q > sys[i].a ? " " : "", tk[q].w);
-			printf("\n");
+			printf("\t[%s]\n", sys[i].src);
 		}
 	}
 	if (v->verbose)
