@@ -143,5 +143,24 @@ rc, out, err = tag([], stdin=(json.dumps({"id": "tanween", "lang": "ar", "text":
 got = [e["text"] for e in json.loads(out)["entities"]]
 check(got == ["ميتا"], f"tanween: {got}")
 
+# 8. A club named after its town is an organization only in a sports
+#    passage; elsewhere the town stays a place. In Arabic, where the club
+#    words are also ordinary words, a sports cue or a second club is needed.
+def types_of(lang, text):
+    rc, out, err = tag([], stdin=(json.dumps({"id": "club", "lang": lang, "text": text},
+                                             ensure_ascii=False) + "\n").encode())
+    check(rc == 0, f"club tag exit {rc}: {err}")
+    return {e["text"]: e["type"] for e in json.loads(out)["entities"]}
+
+got = types_of("en", "Liverpool's striker scored twice as the league leaders won.")
+check(got.get("Liverpool") == "ORGANIZATION", f"club in a sports passage: {got}")
+got = types_of("en", "She moved to Liverpool in 2010 to study law.")
+check(got.get("Liverpool") == "LOCATION", f"the town outside sport: {got}")
+got = types_of("ar", "وفاز الأهلي على الزمالك بهدفين في الدوري.")
+check(got.get("الأهلي") == "ORGANIZATION" and got.get("الزمالك") == "ORGANIZATION",
+      f"two clubs in a match: {got}")
+got = types_of("ar", "وقال إن الأهلي والأصدقاء حضروا الحفل في برشلونة.")
+check("الأهلي" not in got and got.get("برشلونة") == "LOCATION", f"no sports cue: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
