@@ -63,6 +63,33 @@ static int names(const char *w, size_t wn, const char *name, size_t n,
 	return -1;
 }
 
+/*
+ * Is the last word of a found name really a word behind a conjunction or
+ * a preposition (والشعب، بالقاهرة، وإخراج)? A rule that ran one word too
+ * far took it; spreading it would tag the common word all over the
+ * article. A family name may start with و (وقاص، وانغ، ويليامز), but
+ * not with و before a hamza (وأ وإ: "and" before a word) or before the
+ * article.
+ */
+static int behind_clitic(const struct normtext *t, const struct token *k)
+{
+	const char *w = t->norm.data + k->b;
+	size_t n = k->e - k->b;
+	if (!(k->flags & TOK_ARABIC) || n < 6)
+		return 0;
+	if (!memcmp(w, AR_LAM AR_LAM, 4))
+		return 1;
+	if (is_proclitics(w, 2) && !memcmp(w + 2, AR_AL, 4))
+		return 1;
+	if (memcmp(w, "\xd9\x88", 2)) /* و */
+		return 0;
+	int len;
+	const unsigned char *o = (const unsigned char *)t->orig + t->cp_byte[t->n_orig[k->nb]];
+	utf8_decode(o, &len);
+	uint32_t second = utf8_decode(o + len, &len);
+	return second == 0x0623 || second == 0x0625 || second == 0x0622; /* وأ وإ وآ */
+}
+
 static uint32_t orig_last_cp(const struct normtext *t, const struct token *k)
 {
 	int len;
@@ -461,7 +488,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				"\xd8\xb9\xd8\xa8\xd8\xaf", 6) &&
 			    tk->v[from.tok0].e - tk->v[from.tok0].b == 6)
 				stop = 1;
-			if (stop)
+			if (stop || behind_clitic(t, last))
 				continue;
 			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
 			    from.tok0, from.tok1, NULL, 0};
