@@ -97,6 +97,32 @@ static int accepts(const struct image_entry *e, const struct token *v)
 	return 1;
 }
 
+/*
+ * A short alef-initial word behind ب or ك is nearly always a longer word,
+ * not a preposition before a name: كابل (Kabul) is not ك + ابل (Apple),
+ * بابل (Babylon) not ب + ابل, باب (door) not ب + اب. A reading that
+ * strips ب or ك and leaves three letters or fewer starting with an alef
+ * may only name a country or a place, as a one-word entry. Other short
+ * rests stay readable: ببوش (with Bush), بمصر (in Egypt).
+ */
+static int short_behind_bk(const struct normtext *t, const struct token *k,
+    uint32_t skip)
+{
+	if (!skip)
+		return 0;
+	const unsigned char *w = (const unsigned char *)t->norm.data + k->b;
+	size_t n = k->e - k->b, at = 2 * (size_t)(skip - 1);
+	if (at + 4 > n || n - at - 2 > 6 || w[at + 2] != 0xd8 || w[at + 3] != 0xa7)
+		return 0; /* the rest: up to three letters, the first an alef */
+	return (w[at] == 0xd8 && w[at + 1] == 0xa8) || /* ب */
+	    (w[at] == 0xd9 && w[at + 1] == 0x83);     /* ك */
+}
+
+static int place_only(const struct image_entry *e)
+{
+	return e->ntok == 1 && (e->type == T_COUNTRY || e->type == T_LOCATION);
+}
+
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
     struct fires *f, struct token_ids *ids)
@@ -144,12 +170,14 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 			/* Walk the trie from this reading; remember the deepest
 			 * state with an accepting entry. */
 			uint32_t state = image_child(img, 0, rd[r].tok);
+			int shortbk = short_behind_bk(t, &tk->v[i], rd[r].skip);
 			size_t best_end = 0;
 			uint32_t best_state = 0;
 			for (size_t j = i; state; ) {
 				const struct image_state *st = &img->states[state];
 				for (uint32_t q = 0; q < st->count; q++)
-					if (accepts(&img->entries[st->first + q], &tk->v[i])) {
+					if (accepts(&img->entries[st->first + q], &tk->v[i]) &&
+					    (!shortbk || place_only(&img->entries[st->first + q]))) {
 						best_end = j + 1;
 						best_state = state;
 						break;
@@ -165,7 +193,7 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 			uint32_t ne = tk->v[best_end - 1].ne;
 			for (uint32_t q = 0; q < st->count; q++) {
 				const struct image_entry *e = &img->entries[st->first + q];
-				if (!accepts(e, &tk->v[i]))
+				if (!accepts(e, &tk->v[i]) || (shortbk && !place_only(e)))
 					continue;
 				struct mention *x = mentions_add(m);
 				x->start = t->n_orig[nb];

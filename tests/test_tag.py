@@ -170,5 +170,12 @@ check(got.get("الأهلي") == "ORGANIZATION" and got.get("الزمالك") ==
 got = types_of("ar", "وقال إن الأهلي والأصدقاء حضروا الحفل في برشلونة.")
 check("الأهلي" not in got and got.get("برشلونة") == "LOCATION", f"no sports cue: {got}")
 
+# 9. A short alef-initial word behind ب or ك is a longer word, not a
+#    preposition before a listed name: كابل is Kabul, not ك + آبل (Apple);
+#    other short names behind ب still read (ببوش "with Bush").
+got = types_of("ar", "وصل الوفد إلى كابل، وقالت آبل إن الهاتف جاهز، ورحب ببوش.")
+check("ابل" not in got and got.get("آبل") == "ORGANIZATION" and got.get("بوش") == "PERSON",
+      f"short words behind ب/ك: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
