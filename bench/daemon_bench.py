@@ -11,10 +11,14 @@ Not a test.
 
 usage: bench/daemon_bench.py build/nerd [N] [ARTICLE_BYTES]
            [--jsonl FILE] [--image IMG] [--workers 1,2] [--json OUT]
-           [--latency N] [--label NAME]
+           [--latency N] [--label NAME] [--tools c|python]
 --jsonl takes the first N articles of FILE (the benchmark corpus) instead
 of making articles of ARTICLE_BYTES from the test sentences; --image runs
-the daemon on a compiled image instead of the source folders.
+the daemon on a compiled image instead of the source folders. --tools
+picks the feeder and the subscriber: the project's own `nerd feed` and
+`nerd sub` (the default: C clients that leave the CPUs to the daemon), or
+Python processes with pyzmq, whose per-message cost takes a share of a
+2-CPU machine and so hides how the daemon scales.
 """
 import argparse
 import json
@@ -139,11 +143,62 @@ def log_ms(d, pattern):
     return int(m[-1]) if m else None
 
 
-def run(nerd, arts, workers, two_frame, image, extra):
-    msgs = encode(arts, two_frame)
+def run_c_tools(nerd, d, arts, two_frame, tmpdir):
+    """Feed with `nerd feed` and receive with `nerd sub`: the project's own
+    C clients, which leave the two CPUs to the daemon where Python's
+    per-message cost would take a share of them. Returns (seconds,
+    annotations received, bytes received)."""
+    import subprocess
+    import threading
+    path = os.path.join(tmpdir, "articles.jsonl")
+    with open(path, "w") as f:
+        for a in arts:
+            f.write(json.dumps(a, ensure_ascii=False) + "\n")
+    sub = subprocess.Popen([nerd, "sub", "-e", d.output, "-t", "ann.",
+                            "-n", str(len(arts)), "-i", "60000"],
+                           stdout=subprocess.PIPE)
+    counted = {"bytes": 0, "lines": 0}
+
+    def drain():
+        while True:
+            chunk = sub.stdout.read(1 << 20)
+            if not chunk:
+                break
+            counted["bytes"] += len(chunk)
+            counted["lines"] += chunk.count(b"\n")
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    time.sleep(1.0)                    # the SUB has joined
+    t0 = time.time()
+    feed = subprocess.Popen([nerd, "feed", "-e", d.ingest, "-q"] +
+                            (["-2"] if two_frame else []) + [path],
+                            stderr=subprocess.DEVNULL)
+    sub.wait(timeout=600)
+    t1 = time.time()
+    reader.join()
+    feed.wait(timeout=60)
+    return t1 - t0, counted["lines"], counted["bytes"]
+
+
+def run(nerd, arts, workers, two_frame, image, extra, tools="c"):
     d = ImageDaemon(nerd, workers, image,
                     extra_nerd="max_message_bytes = 4194304").start()
     try:
+        if tools == "c":
+            import tempfile
+            with tempfile.TemporaryDirectory() as tmp:
+                pids = d.worker_pids()
+                c0 = [cpu_s(p) for p in pids] + [cpu_s(d.proc.pid)]
+                dt, got, outbytes = run_c_tools(nerd, d, arts, two_frame, tmp)
+                c1 = [cpu_s(p) for p in pids] + [cpu_s(d.proc.pid)]
+            st = d.ctl("stats")
+            cpu = {"workers_s": sum(c1[:-1]) - sum(c0[:-1]),
+                   "master_s": c1[-1] - c0[-1]}
+            if extra is not None:
+                extra.update(extras(d, arts, workers))
+            return dt, got, outbytes, st["latency_us"], cpu
+        msgs = encode(arts, two_frame)
         ready, go, q = mp.Event(), mp.Event(), mp.Queue()
         sub = mp.Process(target=subscriber,
                          args=(d.output, len(arts), ready, q))
@@ -244,6 +299,9 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--label", default="")
     ap.add_argument("--latency", type=int, default=500)
+    ap.add_argument("--tools", choices=("c", "python"), default="c",
+                    help="feeder and subscriber: nerd feed/sub (default) "
+                         "or Python processes with pyzmq")
     a = ap.parse_args()
     LATENCY_N = a.latency
     nerd = os.path.abspath(a.nerd)
@@ -252,14 +310,17 @@ def main():
     mb = sum(len(x["text"].encode()) for x in arts) / 1e6
     print(f"daemon{', ' + a.label if a.label else ''}: {n} articles, "
           f"{mb:.1f} MB of text ({mb * 1e6 / n:.0f} B each), "
-          f"{os.cpu_count()} CPUs (shared with other work)")
+          f"{os.cpu_count()} CPUs (shared with other work); feeder and "
+          f"subscriber: {'nerd feed / nerd sub' if a.tools == 'c' else 'Python'}")
     print(f"{'workers':>7} {'input':>9} {'articles/s':>11} {'MB/s in':>8} "
           f"{'MB/s out':>9} {'p50 us':>8} {'p99 us':>8} {'received':>9}")
-    results = {"label": a.label, "articles": n, "mb": mb, "runs": []}
+    results = {"label": a.label, "articles": n, "mb": mb, "tools": a.tools,
+               "runs": []}
     for workers in (int(w) for w in a.workers.split(",")):
         for two in (False, True):
             extra = {} if two else None
-            dt, got, outb, lat, cpu = run(nerd, arts, workers, two, a.image, extra)
+            dt, got, outb, lat, cpu = run(nerd, arts, workers, two, a.image,
+                                          extra, a.tools)
             wcpu = mb / cpu["workers_s"] if cpu["workers_s"] > 0 else 0
             print(f"{workers:>7} {'two-frame' if two else 'one-frame':>9} "
                   f"{got / dt:>11.0f} {mb / dt:>8.1f} {outb / 1e6 / dt:>9.1f} "
