@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "worker.h"
+#include "zretry.h"
 
 int dispatch_init(struct dispatch *d, int nslots, unsigned prefetch)
 {
@@ -92,22 +93,27 @@ static struct wslot *pick(struct dispatch *d)
 	return best;
 }
 
-/* Send job j to w. Returns 0, or -1 if w cannot be reached. */
+/*
+ * Send job j to w. Returns 0, or -1 if w cannot be reached. Once the
+ * routing frame is taken, the rest go to the same pipe: they fail only if
+ * the peer left meanwhile, and then its death requeues the job. A signal
+ * (EINTR) is retried, never taken for a gone peer (zretry.h).
+ */
 static int send_job(void *sock, struct wslot *w, struct job *j)
 {
 	unsigned char rid[5];
 	worker_routing_id(w->serial, rid);
-	if (zmq_send(sock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
+	if (zr_send(sock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
 		return -1;   /* EHOSTUNREACH: ROUTER_MANDATORY, the peer left */
-	zmq_send(sock, "J", 1, ZMQ_SNDMORE);
-	zmq_send(sock, &j->id, 8, j->nframes ? ZMQ_SNDMORE : 0);
+	zr_send(sock, "J", 1, ZMQ_SNDMORE);
+	zr_send(sock, &j->id, 8, j->nframes ? ZMQ_SNDMORE : 0);
 	for (int i = 0; i < j->nframes; i++) {
 		/* A copy shares the bytes (reference counted): the job keeps
 		 * its frames for a redispatch. */
 		zmq_msg_t c;
 		zmq_msg_init(&c);
 		zmq_msg_copy(&c, &j->frames[i]);
-		if (zmq_msg_send(&c, sock, i + 1 < j->nframes ? ZMQ_SNDMORE : 0)
+		if (zr_msg_send(&c, sock, i + 1 < j->nframes ? ZMQ_SNDMORE : 0)
 		    == -1)
 			zmq_msg_close(&c);
 	}

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "publish.h"
+#include "zretry.h"
 
 struct outmsg {
 	char topic[24];
@@ -44,10 +45,10 @@ static void send_ack(struct publisher *p, struct ackroute *r, const char *body)
 	if (p->ack_sock) {
 		int ok = 1;
 		for (int i = 0; i < r->n && ok; i++)
-			ok = zmq_msg_send(&r->frames[i], p->ack_sock,
+			ok = zr_msg_send(&r->frames[i], p->ack_sock,
 			    ZMQ_SNDMORE | ZMQ_DONTWAIT) != -1;
 		/* The producer may be gone: ROUTER then drops, as it should. */
-		if (ok && zmq_send(p->ack_sock, body, strlen(body),
+		if (ok && zr_send(p->ack_sock, body, strlen(body),
 		    ZMQ_DONTWAIT) != -1)
 			p->acks++;
 	}
@@ -65,18 +66,28 @@ static void ack_body(char *out, size_t outlen, const char *id_json,
 		    id_json ? id_json : "null");
 }
 
-/* Try to send topic + body now. Returns 0, or -1 if the socket is full. */
+/*
+ * Try to send topic + body now. Returns 0 once the socket has taken both
+ * frames, 1 if it is full (EAGAIN: the message waits in the outbox), -1
+ * if the send failed otherwise (logged): then nothing was published, and
+ * the message must not be acknowledged; an acked producer will resend it.
+ * A signal (EINTR) is neither: it is retried (zretry.h). Taking it for
+ * "sent" acknowledged annotations that no subscriber ever saw.
+ */
 static int try_send(struct publisher *p, const char *topic, zmq_msg_t *body)
 {
-	if (zmq_send(p->sock, topic, strlen(topic),
+	if (zr_send(p->sock, topic, strlen(topic),
 	    ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
-		if (zmq_errno() != EAGAIN)
-			log_warnx("output: %s", zmq_strerror(zmq_errno()));
-		return zmq_errno() == EAGAIN ? -1 : 0;
+		if (zmq_errno() == EAGAIN)
+			return 1;
+		log_warnx("output: %s", zmq_strerror(zmq_errno()));
+		return -1;
 	}
 	/* Once the first frame is taken the rest of the message is too. */
-	if (zmq_msg_send(body, p->sock, 0) == -1)
+	if (zr_msg_send(body, p->sock, 0) == -1) {
 		log_warnx("output: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
 	return 0;
 }
 
@@ -84,9 +95,13 @@ static int try_send(struct publisher *p, const char *topic, zmq_msg_t *body)
 static void emit(struct publisher *p, const char *topic, zmq_msg_t *body,
     struct ackroute *r, const char *ackbody)
 {
-	if (!p->head && try_send(p, topic, body) == 0) {
+	int rc = p->head ? 1 : try_send(p, topic, body);
+	if (rc != 1) {
 		zmq_msg_close(body);
-		send_ack(p, r, ackbody);
+		if (rc == 0)
+			send_ack(p, r, ackbody);
+		else if (r)
+			ackroute_clear(r);
 		return;
 	}
 	struct outmsg *m = calloc(1, sizeof *m);
@@ -117,10 +132,14 @@ void publish_flush(struct publisher *p)
 {
 	while (p->head) {
 		struct outmsg *m = p->head;
-		if (try_send(p, m->topic, &m->body) == -1)
+		int rc = try_send(p, m->topic, &m->body);
+		if (rc == 1)
 			return;
 		zmq_msg_close(&m->body);
-		send_ack(p, &m->ack, m->ack_body);
+		if (rc == 0)
+			send_ack(p, &m->ack, m->ack_body);
+		else
+			ackroute_clear(&m->ack);
 		free(m->ack_body);
 		p->head = m->next;
 		if (!p->head)

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "sockmon.h"
+#include "zretry.h"
 
 #define LOG_EVERY_S 60.0
 #define EVENTS (ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
@@ -65,7 +66,7 @@ int sockmon_take(struct sockmon *m, double now)
 	/* libzmq 4.x: 6 bytes (uint16 event, uint32 value), then the
 	 * endpoint; a malformed event is skipped. */
 	if (zmq_msg_more(&ev))
-		zmq_msg_recv(&addr, m->pair, 0);
+		zr_msg_recv(&addr, m->pair, 0);
 	if (zmq_msg_size(&ev) != 6)
 		goto done;
 	uint16_t event;

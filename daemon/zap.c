@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "zap.h"
+#include "zretry.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_FRAMES 8
@@ -134,16 +135,16 @@ int zap_take(struct zap *z, double now)
 	const char *user = *code == '2' ? key : "";
 	int ok = 1;
 	if (n >= 2) {
-		ok = zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE) != -1 &&
-		    zmq_msg_send(&f[1], z->sock, ZMQ_SNDMORE) != -1;
+		ok = zr_send(z->sock, "1.0", 3, ZMQ_SNDMORE) != -1 &&
+		    zr_msg_send(&f[1], z->sock, ZMQ_SNDMORE) != -1;
 	} else
-		ok = zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE) != -1 &&
-		    zmq_send(z->sock, "", 0, ZMQ_SNDMORE) != -1;
+		ok = zr_send(z->sock, "1.0", 3, ZMQ_SNDMORE) != -1 &&
+		    zr_send(z->sock, "", 0, ZMQ_SNDMORE) != -1;
 	if (ok) {
-		zmq_send(z->sock, code, 3, ZMQ_SNDMORE);
-		zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
-		zmq_send(z->sock, user, strlen(user), ZMQ_SNDMORE);
-		zmq_send(z->sock, "", 0, 0);
+		zr_send(z->sock, code, 3, ZMQ_SNDMORE);
+		zr_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
+		zr_send(z->sock, user, strlen(user), ZMQ_SNDMORE);
+		zr_send(z->sock, "", 0, 0);
 	}
 	for (int i = 0; i < n; i++)
 		zmq_msg_close(&f[i]);
