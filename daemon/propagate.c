@@ -9,13 +9,24 @@
 #include "resolve.h"
 #include "utf8.h"
 
+/* A word and its length in bytes, for tables of words that are compared
+ * with many others (the length first). */
+struct word {
+	const char *s;
+	size_t n;
+};
+#define WORD(lit) {lit, sizeof lit - 1}
+
 /* Last words that are not family names: a propagated "الله" or "VI" would
  * tag every mention of God or every sixth thing. Compared normalized. */
-static const char *not_family[] = {
-	"الله", "الدين", "الرحمن", "الرحيم", "السادس", "الخامس", "الرابع",
-	"الثالث", "الثاني", "الاول", "بن", "ابن", "jr", "sr", "ii", "iii",
-	"iv", "vi", "de", "la", "le", "van", "von", "al", "el", "bin", "ben",
-	"ibn", "abu", "abou", NULL,
+static const struct word not_family[] = {
+	WORD("الله"), WORD("الدين"), WORD("الرحمن"), WORD("الرحيم"),
+	WORD("السادس"), WORD("الخامس"), WORD("الرابع"), WORD("الثالث"),
+	WORD("الثاني"), WORD("الاول"), WORD("بن"), WORD("ابن"), WORD("jr"),
+	WORD("sr"), WORD("ii"), WORD("iii"), WORD("iv"), WORD("vi"), WORD("de"),
+	WORD("la"), WORD("le"), WORD("van"), WORD("von"), WORD("al"), WORD("el"),
+	WORD("bin"), WORD("ben"), WORD("ibn"), WORD("abu"), WORD("abou"),
+	{NULL, 0},
 };
 
 #define AR_LAM "\xd9\x84"
@@ -452,8 +463,8 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
 				continue;
 			int stop = 0;
-			for (int k = 0; not_family[k]; k++)
-				if (strlen(not_family[k]) == wn && !memcmp(not_family[k], w, wn))
+			for (int k = 0; not_family[k].s; k++)
+				if (not_family[k].n == wn && !memcmp(not_family[k].s, w, wn))
 					stop = 1;
 			/* "عبد X" is one given name, not given + family */
 			if (from.tok1 == from.tok0 + 2 &&
