@@ -179,20 +179,28 @@ static void take(struct taken *tm, const struct mention *x)
 		memset(tm->v[x->field] + x->start, 1, x->end - x->start);
 }
 
-/* Tag token i of field fi if it names nm (and is free). */
+/* The cheap part of try_token's test, inlined where the words are
+ * visited: most words are not worth the call. */
+static inline int worth_trying(const struct field_view f[NFIELDS], int fi,
+    size_t i, const struct name *nm, uint32_t need)
+{
+	const struct token *k = &f[fi].tk->v[i];
+	/* most words end differently: a one-byte look saves the
+	 * comparison (every reading of a name ends as the name does) */
+	return (k->flags & need) == need &&
+	    f[fi].t->norm.data[k->e - 1] == nm->w[nm->n - 1] &&
+	    k->e - k->b >= nm->n - 2;
+}
+
+/* Tag token i of field fi if it names nm (and is free); the caller has
+ * checked worth_trying(). */
 static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
     int fi, size_t i, const struct name *nm, const struct mention *from,
-    uint32_t need, struct taken *tm)
+    struct taken *tm)
 {
 	const struct normtext *t = f[fi].t;
 	const struct tokens *tk = f[fi].tk;
 	const struct token *k = &tk->v[i];
-	if ((k->flags & need) != need)
-		return;
-	/* most words end differently: a one-byte look saves the
-	 * comparison (every reading of a name ends as the name does) */
-	if (t->norm.data[k->e - 1] != nm->w[nm->n - 1] || k->e - k->b < nm->n - 2)
-		return;
 	int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
 	    k->flags & TOK_ARABIC);
 	if (skip < 0)
@@ -366,15 +374,18 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 		/* in field and word order, as the scan below visits them;
 		 * a word indexed under two forms is tried once */
 		for (size_t k = lo; k < ix->n && ix->v[k].h == h; k++)
-			if (k == lo || ix->v[k].tok != ix->v[k - 1].tok ||
-			    ix->v[k].field != ix->v[k - 1].field)
+			if ((k == lo || ix->v[k].tok != ix->v[k - 1].tok ||
+				ix->v[k].field != ix->v[k - 1].field) &&
+			    worth_trying(f, (int)ix->v[k].field, ix->v[k].tok, nm, need))
 				try_token(m, f, (int)ix->v[k].field, ix->v[k].tok, nm,
-				    from, need, tm);
+				    from, tm);
 		return;
 	}
 	unsigned char c = (unsigned char)nm->w[nm->n - 1];
 	for (uint32_t k = bl->start[c]; k < bl->start[c + 1]; k++)
-		try_token(m, f, (int)bl->at[k].field, bl->at[k].tok, nm, from, need, tm);
+		if (worth_trying(f, (int)bl->at[k].field, bl->at[k].tok, nm, need))
+			try_token(m, f, (int)bl->at[k].field, bl->at[k].tok, nm,
+			    from, tm);
 }
 
 static int by_position(const void *pa, const void *pb)
