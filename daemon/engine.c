@@ -268,10 +268,14 @@ struct hit_ctx {
  * never the last word of a name. */
 static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 {
-	for (uint32_t i = a; i < b; i++) {
-		uint32_t cp = orig_cp(t, i);
-		if (cp >= 0x064B && cp <= 0x064D)
+	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8, and D9 only ever
+	 * leads a character: look for that byte, not at every character */
+	const unsigned char *p = (const unsigned char *)t->orig + t->cp_byte[a];
+	const unsigned char *e = (const unsigned char *)t->orig + t->cp_byte[b];
+	while (p + 1 < e && (p = memchr(p, 0xD9, (size_t)(e - p - 1)))) {
+		if (p[1] >= 0x8B && p[1] <= 0x8D)
 			return 1;
+		p += 2;
 	}
 	return 0;
 }
