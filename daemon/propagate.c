@@ -327,33 +327,38 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
  * The words of an article bucketed by their last byte (normalized), each
  * bucket in field and word order: a name can only be read in a word that
  * ends as it does, so a short article's scan for a name visits its bucket
- * rather than every word. Built by counting sort, once per article.
+ * rather than every word. Each bucket is a list threaded through next[],
+ * built in one pass over the words, once per article. A word is numbered
+ * across the fields: the first field's words, then the second's.
  */
+#define NO_WORD UINT32_MAX
+_Static_assert(NFIELDS == 2, "by_last numbers the words of two fields");
+
 struct by_last {
-	uint32_t start[257];  /* bucket b is at[start[b] .. start[b + 1]) */
-	struct { uint32_t field, tok; } *at;
+	uint32_t head[256];   /* the first word of each bucket, or NO_WORD */
+	uint32_t *next;       /* [words] the next word of its bucket, or NO_WORD */
+	uint32_t first_n;     /* words of the first field */
 };
 
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
     size_t words)
 {
-	memset(bl->start, 0, sizeof bl->start);
-	if (!(bl->at = malloc((words ? words : 1) * sizeof *bl->at)))
+	uint32_t tail[256];
+	memset(bl->head, 0xff, sizeof bl->head);
+	if (!(bl->next = malloc((words ? words : 1) * sizeof *bl->next)))
 		abort();
+	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
+	uint32_t w = 0;
 	for (int fi = 0; fi < NFIELDS; fi++)
 		if (f[fi].t)
-			for (size_t i = 0; i < f[fi].tk->n; i++)
-				bl->start[(unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1] + 1]++;
-	for (int b = 0; b < 256; b++)
-		bl->start[b + 1] += bl->start[b];
-	uint32_t fill[256];
-	memcpy(fill, bl->start, sizeof fill);
-	for (int fi = 0; fi < NFIELDS; fi++)
-		if (f[fi].t)
-			for (size_t i = 0; i < f[fi].tk->n; i++) {
+			for (size_t i = 0; i < f[fi].tk->n; i++, w++) {
 				unsigned char c = (unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1];
-				bl->at[fill[c]].field = (uint32_t)fi;
-				bl->at[fill[c]++].tok = (uint32_t)i;
+				if (bl->head[c] == NO_WORD)
+					bl->head[c] = w;
+				else
+					bl->next[tail[c]] = w;
+				tail[c] = w;
+				bl->next[w] = NO_WORD;
 			}
 }
 
@@ -382,10 +387,12 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 		return;
 	}
 	unsigned char c = (unsigned char)nm->w[nm->n - 1];
-	for (uint32_t k = bl->start[c]; k < bl->start[c + 1]; k++)
-		if (worth_trying(f, (int)bl->at[k].field, bl->at[k].tok, nm, need))
-			try_token(m, f, (int)bl->at[k].field, bl->at[k].tok, nm,
-			    from, tm);
+	for (uint32_t k = bl->head[c]; k != NO_WORD; k = bl->next[k]) {
+		int fi = k < bl->first_n ? 0 : 1;
+		size_t i = fi ? k - bl->first_n : k;
+		if (worth_trying(f, fi, i, nm, need))
+			try_token(m, f, fi, i, nm, from, tm);
+	}
 }
 
 static int by_position(const void *pa, const void *pb)
@@ -445,7 +452,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (f[fi].t)
 			words += f[fi].tk->n;
 	struct word_index ix = {0};
-	struct by_last bl = {.at = NULL};
+	struct by_last bl = {.next = NULL};
 	if (n0 * words > 2000000)
 		index_build(&ix, f);
 	else
@@ -530,7 +537,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 	free(sn.v);
 	free(ix.v);
-	free(bl.at);
+	free(bl.next);
 	for (int fi = 0; fi < NFIELDS; fi++)
 		free(tm.v[fi]);
 	if (m->n > n0)
