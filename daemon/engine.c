@@ -51,6 +51,7 @@ struct scratch {
 	struct rule_scratch *rs;
 	const struct ruleset *rs_for;
 	struct resolve_scratch res;
+	struct propagate_scratch prop;
 	/* what engine_analyze found, for engine_write */
 	const char *lang;
 	unsigned limits;
@@ -187,6 +188,7 @@ void scratch_destroy(struct scratch **ps)
 	free(s->ids.trig);
 	rule_scratch_destroy(&s->rs);
 	resolve_scratch_free(&s->res);
+	propagate_scratch_free(&s->prop);
 	free(s);
 	*ps = NULL;
 }
@@ -199,7 +201,7 @@ void scratch_trim(struct scratch *s)
 {
 	size_t held = s->arena.cap + s->m.cap * sizeof *s->m.v +
 	    (s->fires.cap + s->fires_by_rule.cap) * sizeof *s->fires.v +
-	    s->ids.cap * 8;
+	    s->ids.cap * 8 + propagate_scratch_size(&s->prop);
 	for (int f = 0; f < NFIELDS; f++)
 		held += s->f[f].nt.cap_cp * 8 + s->f[f].nt.cap_n * 8 +
 		    s->f[f].nt.norm.cap + s->f[f].tk.cap * sizeof *s->f[f].tk.v;
@@ -220,6 +222,7 @@ void scratch_trim(struct scratch *s)
 	free(s->ids.trig);
 	memset(&s->ids, 0, sizeof s->ids);
 	resolve_scratch_free(&s->res);
+	propagate_scratch_free(&s->prop);
 }
 
 static void prepare(const struct engine *e, struct scratch *s)
@@ -626,7 +629,7 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
-	propagate(&s->m, views, &s->arena);
+	propagate(&s->m, views, &s->arena, &s->prop);
 	s->lang = lang;
 	s->limits = limits;
 	return 0;

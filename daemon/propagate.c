@@ -341,12 +341,17 @@ struct by_last {
 };
 
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
-    size_t words)
+    size_t words, struct propagate_scratch *ps)
 {
 	uint32_t tail[256];
 	memset(bl->head, 0xff, sizeof bl->head);
-	if (!(bl->next = malloc((words ? words : 1) * sizeof *bl->next)))
-		abort();
+	if (ps->next_cap < words) {
+		ps->next_cap = words * 2;
+		free(ps->next);
+		if (!(ps->next = malloc(ps->next_cap * sizeof *ps->next)))
+			abort();
+	}
+	bl->next = ps->next;
 	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
 	uint32_t w = 0;
 	for (int fi = 0; fi < NFIELDS; fi++)
@@ -433,8 +438,36 @@ static int seen_before(struct seen *sn, const struct normtext *t,
 	}
 }
 
+/* The scratch's zeroed map of a field of ncp code points. */
+static uint8_t *taken_map(struct propagate_scratch *ps, int fi, uint32_t ncp)
+{
+	if (ps->taken_cap[fi] < (size_t)ncp + 1) {
+		ps->taken_cap[fi] = ((size_t)ncp + 1) * 2;
+		free(ps->taken[fi]);
+		if (!(ps->taken[fi] = calloc(ps->taken_cap[fi], 1)))
+			abort();
+	}
+	return ps->taken[fi];
+}
+
+size_t propagate_scratch_size(const struct propagate_scratch *ps)
+{
+	size_t n = ps->next_cap * sizeof *ps->next;
+	for (int fi = 0; fi < NFIELDS; fi++)
+		n += ps->taken_cap[fi];
+	return n;
+}
+
+void propagate_scratch_free(struct propagate_scratch *ps)
+{
+	for (int fi = 0; fi < NFIELDS; fi++)
+		free(ps->taken[fi]);
+	free(ps->next);
+	memset(ps, 0, sizeof *ps);
+}
+
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena)
+    struct buf *arena, struct propagate_scratch *ps)
 {
 	size_t n0 = m->n;
 	if (n0 == 0)
@@ -442,8 +475,8 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	uint32_t src = arena_add(arena, "propagation", 11);
 	struct taken tm = {{NULL}};
 	for (int fi = 0; fi < NFIELDS; fi++)
-		if (f[fi].t && !(tm.v[fi] = calloc(f[fi].t->ncp + 1, 1)))
-			abort();
+		if (f[fi].t)
+			tm.v[fi] = taken_map(ps, fi, f[fi].t->ncp);
 	for (size_t i = 0; i < n0; i++)
 		take(&tm, &m->v[i]);
 	/* names times words: past this, index the words once */
@@ -456,7 +489,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	if (n0 * words > 2000000)
 		index_build(&ix, f);
 	else
-		by_last_build(&bl, f, words);
+		by_last_build(&bl, f, words, ps);
 	struct seen sn = {NULL, 0};
 	size_t slots = 16;
 	while (slots < 2 * n0)
@@ -537,9 +570,12 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 	free(sn.v);
 	free(ix.v);
-	free(bl.next);
-	for (int fi = 0; fi < NFIELDS; fi++)
-		free(tm.v[fi]);
+	/* leave the maps zero for the next article: only what take() set */
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mention *x = &m->v[i];
+		if (!x->nested && tm.v[x->field])
+			memset(tm.v[x->field] + x->start, 0, x->end - x->start);
+	}
 	if (m->n > n0)
 		qsort(m->v, m->n, sizeof *m->v, by_position);
 }
