@@ -43,7 +43,6 @@ struct scratch {
 	struct field_state f[NFIELDS];
 	struct mentions m;
 	struct buf arena;
-	struct normtext tmp; /* a match's text normalized, reused */
 	struct fires fires;
 	struct fires fires_by_rule; /* fires sorted by rule, then token */
 	uint32_t *rule_count;       /* [ndefs + 1] for that sort */
@@ -52,6 +51,7 @@ struct scratch {
 	struct rule_scratch *rs;
 	const struct ruleset *rs_for;
 	struct resolve_scratch res;
+	struct propagate_scratch prop;
 	/* what engine_analyze found, for engine_write */
 	const char *lang;
 	unsigned limits;
@@ -181,7 +181,6 @@ void scratch_destroy(struct scratch **ps)
 	}
 	free(s->m.v);
 	buf_free(&s->arena);
-	normtext_free(&s->tmp);
 	free(s->fires.v);
 	free(s->fires_by_rule.v);
 	free(s->rule_count);
@@ -189,6 +188,7 @@ void scratch_destroy(struct scratch **ps)
 	free(s->ids.trig);
 	rule_scratch_destroy(&s->rs);
 	resolve_scratch_free(&s->res);
+	propagate_scratch_free(&s->prop);
 	free(s);
 	*ps = NULL;
 }
@@ -199,9 +199,9 @@ void scratch_destroy(struct scratch **ps)
 
 void scratch_trim(struct scratch *s)
 {
-	size_t held = s->arena.cap + s->tmp.norm.cap + s->m.cap * sizeof *s->m.v +
+	size_t held = s->arena.cap + s->m.cap * sizeof *s->m.v +
 	    (s->fires.cap + s->fires_by_rule.cap) * sizeof *s->fires.v +
-	    s->ids.cap * 8;
+	    s->ids.cap * 8 + propagate_scratch_size(&s->prop);
 	for (int f = 0; f < NFIELDS; f++)
 		held += s->f[f].nt.cap_cp * 8 + s->f[f].nt.cap_n * 8 +
 		    s->f[f].nt.norm.cap + s->f[f].tk.cap * sizeof *s->f[f].tk.v;
@@ -214,7 +214,6 @@ void scratch_trim(struct scratch *s)
 	free(s->m.v);
 	memset(&s->m, 0, sizeof s->m);
 	buf_free(&s->arena);
-	normtext_free(&s->tmp);
 	free(s->fires.v);
 	memset(&s->fires, 0, sizeof s->fires);
 	free(s->fires_by_rule.v);
@@ -223,6 +222,7 @@ void scratch_trim(struct scratch *s)
 	free(s->ids.trig);
 	memset(&s->ids, 0, sizeof s->ids);
 	resolve_scratch_free(&s->res);
+	propagate_scratch_free(&s->prop);
 }
 
 static void prepare(const struct engine *e, struct scratch *s)
@@ -271,10 +271,14 @@ struct hit_ctx {
  * never the last word of a name. */
 static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 {
-	for (uint32_t i = a; i < b; i++) {
-		uint32_t cp = orig_cp(t, i);
-		if (cp >= 0x064B && cp <= 0x064D)
+	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8, and D9 only ever
+	 * leads a character: look for that byte, not at every character */
+	const unsigned char *p = (const unsigned char *)t->orig + t->cp_byte[a];
+	const unsigned char *e = (const unsigned char *)t->orig + t->cp_byte[b];
+	while (p + 1 < e && (p = memchr(p, 0xD9, (size_t)(e - p - 1)))) {
+		if (p[1] >= 0x8B && p[1] <= 0x8D)
 			return 1;
+		p += 2;
 	}
 	return 0;
 }
@@ -299,7 +303,7 @@ static void drop_indefinite(struct mentions *m, size_t from,
  * Returns 0 if nothing is left.
  */
 static int rule_span(const struct normtext *t, const struct rule_def *r,
-    size_t b, size_t e, struct normtext *tmp, uint32_t *s0, uint32_t *s1)
+    size_t b, size_t e, uint32_t *s0, uint32_t *s1)
 {
 	int view = r->view;
 	uint32_t a, z;
@@ -331,10 +335,11 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 		uint32_t w = a;
 		while (w < z && tokenize_is_word(orig_cp(t, w)))
 			w++;
-		normalize(tmp, t->orig + t->cp_byte[a], t->cp_byte[w] - t->cp_byte[a]);
+		size_t wn;
+		const char *word = normtext_norm_span(t, a, w, &wn);
 		for (int i = 0; i < r->noutside; i++)
-			if (strlen(r->outside[i]) == tmp->norm.len &&
-			    !memcmp(tmp->norm.data, r->outside[i], tmp->norm.len)) {
+			if (strlen(r->outside[i]) == wn &&
+			    !memcmp(word, r->outside[i], wn)) {
 				while (w < z && !tokenize_is_word(orig_cp(t, w)))
 					w++;
 				a = w;
@@ -355,7 +360,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
 	uint32_t s0, s1;
-	if (!rule_span(t, r, b, e, &c->s->tmp, &s0, &s1))
+	if (!rule_span(t, r, b, e, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
@@ -367,7 +372,8 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	x->field = (uint8_t)c->field;
 	const char *text = t->orig + t->cp_byte[s0];
 	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
-	normalize(&c->s->tmp, text, tlen);
+	size_t nlen;
+	const char *norm = normtext_norm_span(t, s0, s1, &nlen);
 	/* "nerd:<type, lower case>:<48 bits of the normalized text's hash,
 	 * 12 hex digits>", written by hand: snprintf was 2% of the engine */
 	char id[64];
@@ -377,7 +383,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	for (const char *tn = ent_type_name(r->type); *tn && n < 40; tn++)
 		id[n++] = (char)(*tn | 32);
 	id[n++] = ':';
-	uint64_t h = hash_bytes(c->s->tmp.norm.data, c->s->tmp.norm.len);
+	uint64_t h = hash_bytes(norm, nlen);
 	for (int d = 11; d >= 0; d--)
 		id[n++] = "0123456789abcdef"[(h >> (4 * d)) & 15];
 	x->id = arena_add(&c->s->arena, id, n);
@@ -623,7 +629,7 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
-	propagate(&s->m, views, &s->arena);
+	propagate(&s->m, views, &s->arena, &s->prop);
 	s->lang = lang;
 	s->limits = limits;
 	return 0;
@@ -693,7 +699,6 @@ int engine_annotate(const struct engine *e, struct scratch *s,
 struct example_ctx {
 	const struct normtext *t;
 	const struct rule_def *r;
-	struct normtext tmp;
 	char found[8][256];
 	int n;
 };
@@ -704,7 +709,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (!rule_span(t, c->r, b, e, &c->tmp, &s0, &s1) || c->n >= 8)
+	if (!rule_span(t, c->r, b, e, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);
@@ -724,7 +729,6 @@ int engine_check_examples(const struct engine *e, struct diag *d)
 			const char *subj = def->view == VIEW_NORMALIZED ? t.norm.data : t.orig;
 			size_t n = def->view == VIEW_NORMALIZED ? t.norm.len : t.orig_len;
 			int rc = ruleset_run(e->rules, rs, r, subj, 0, n, on_example_hit, &c);
-			normtext_free(&c.tmp);
 			run++;
 			int ok = rc >= 0 && c.n == ex->nexpect;
 			for (int i = 0; ok && i < c.n; i++)

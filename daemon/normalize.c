@@ -405,6 +405,29 @@ uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b)
 	return search(t->n_byte, t->nn, b);
 }
 
+/* The first normalized code point that comes from original code point
+ * cp or a later one (n_orig never decreases). */
+static uint32_t first_from(const struct normtext *t, uint32_t cp)
+{
+	uint32_t lo = 0, hi = t->nn;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (t->n_orig[mid] < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const char *normtext_norm_span(const struct normtext *t, uint32_t s,
+    uint32_t e, size_t *len)
+{
+	uint32_t a = first_from(t, s), b = first_from(t, e);
+	*len = t->n_byte[b] - t->n_byte[a];
+	return t->norm.data + t->n_byte[a];
+}
+
 void normtext_free(struct normtext *t)
 {
 	free(t->cp_byte);

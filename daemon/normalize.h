@@ -59,6 +59,14 @@ uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b);
 /* Normalized code point index that holds byte offset b of the copy. */
 uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b);
 
+/*
+ * The normalized copy of original code points [s, e), in t's copy: the
+ * bytes that normalize() would give for that text on its own, since it
+ * folds each code point by itself, whatever comes before or after.
+ */
+const char *normtext_norm_span(const struct normtext *t, uint32_t s,
+    uint32_t e, size_t *len);
+
 void normtext_free(struct normtext *t);
 
 /* True for the Arabic letters of the basic block (after normalization). */

@@ -9,13 +9,24 @@
 #include "resolve.h"
 #include "utf8.h"
 
+/* A word and its length in bytes, for tables of words that are compared
+ * with many others (the length first). */
+struct word {
+	const char *s;
+	size_t n;
+};
+#define WORD(lit) {lit, sizeof lit - 1}
+
 /* Last words that are not family names: a propagated "الله" or "VI" would
  * tag every mention of God or every sixth thing. Compared normalized. */
-static const char *not_family[] = {
-	"الله", "الدين", "الرحمن", "الرحيم", "السادس", "الخامس", "الرابع",
-	"الثالث", "الثاني", "الاول", "بن", "ابن", "jr", "sr", "ii", "iii",
-	"iv", "vi", "de", "la", "le", "van", "von", "al", "el", "bin", "ben",
-	"ibn", "abu", "abou", NULL,
+static const struct word not_family[] = {
+	WORD("الله"), WORD("الدين"), WORD("الرحمن"), WORD("الرحيم"),
+	WORD("السادس"), WORD("الخامس"), WORD("الرابع"), WORD("الثالث"),
+	WORD("الثاني"), WORD("الاول"), WORD("بن"), WORD("ابن"), WORD("jr"),
+	WORD("sr"), WORD("ii"), WORD("iii"), WORD("iv"), WORD("vi"), WORD("de"),
+	WORD("la"), WORD("le"), WORD("van"), WORD("von"), WORD("al"), WORD("el"),
+	WORD("bin"), WORD("ben"), WORD("ibn"), WORD("abu"), WORD("abou"),
+	{NULL, 0},
 };
 
 #define AR_LAM "\xd9\x84"
@@ -195,20 +206,28 @@ static void take(struct taken *tm, const struct mention *x)
 		memset(tm->v[x->field] + x->start, 1, x->end - x->start);
 }
 
-/* Tag token i of field fi if it names nm (and is free). */
+/* The cheap part of try_token's test, inlined where the words are
+ * visited: most words are not worth the call. */
+static inline int worth_trying(const struct field_view f[NFIELDS], int fi,
+    size_t i, const struct name *nm, uint32_t need)
+{
+	const struct token *k = &f[fi].tk->v[i];
+	/* most words end differently: a one-byte look saves the
+	 * comparison (every reading of a name ends as the name does) */
+	return (k->flags & need) == need &&
+	    f[fi].t->norm.data[k->e - 1] == nm->w[nm->n - 1] &&
+	    k->e - k->b >= nm->n - 2;
+}
+
+/* Tag token i of field fi if it names nm (and is free); the caller has
+ * checked worth_trying(). */
 static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
     int fi, size_t i, const struct name *nm, const struct mention *from,
-    uint32_t need, struct taken *tm)
+    struct taken *tm)
 {
 	const struct normtext *t = f[fi].t;
 	const struct tokens *tk = f[fi].tk;
 	const struct token *k = &tk->v[i];
-	if ((k->flags & need) != need)
-		return;
-	/* most words end differently: a one-byte look saves the
-	 * comparison (every reading of a name ends as the name does) */
-	if (t->norm.data[k->e - 1] != nm->w[nm->n - 1] || k->e - k->b < nm->n - 2)
-		return;
 	int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
 	    k->flags & TOK_ARABIC);
 	if (skip < 0)
@@ -335,33 +354,43 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
  * The words of an article bucketed by their last byte (normalized), each
  * bucket in field and word order: a name can only be read in a word that
  * ends as it does, so a short article's scan for a name visits its bucket
- * rather than every word. Built by counting sort, once per article.
+ * rather than every word. Each bucket is a list threaded through next[],
+ * built in one pass over the words, once per article. A word is numbered
+ * across the fields: the first field's words, then the second's.
  */
+#define NO_WORD UINT32_MAX
+_Static_assert(NFIELDS == 2, "by_last numbers the words of two fields");
+
 struct by_last {
-	uint32_t start[257];  /* bucket b is at[start[b] .. start[b + 1]) */
-	struct { uint32_t field, tok; } *at;
+	uint32_t head[256];   /* the first word of each bucket, or NO_WORD */
+	uint32_t *next;       /* [words] the next word of its bucket, or NO_WORD */
+	uint32_t first_n;     /* words of the first field */
 };
 
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
-    size_t words)
+    size_t words, struct propagate_scratch *ps)
 {
-	memset(bl->start, 0, sizeof bl->start);
-	if (!(bl->at = malloc((words ? words : 1) * sizeof *bl->at)))
-		abort();
+	uint32_t tail[256];
+	memset(bl->head, 0xff, sizeof bl->head);
+	if (ps->next_cap < words) {
+		ps->next_cap = words * 2;
+		free(ps->next);
+		if (!(ps->next = malloc(ps->next_cap * sizeof *ps->next)))
+			abort();
+	}
+	bl->next = ps->next;
+	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
+	uint32_t w = 0;
 	for (int fi = 0; fi < NFIELDS; fi++)
 		if (f[fi].t)
-			for (size_t i = 0; i < f[fi].tk->n; i++)
-				bl->start[(unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1] + 1]++;
-	for (int b = 0; b < 256; b++)
-		bl->start[b + 1] += bl->start[b];
-	uint32_t fill[256];
-	memcpy(fill, bl->start, sizeof fill);
-	for (int fi = 0; fi < NFIELDS; fi++)
-		if (f[fi].t)
-			for (size_t i = 0; i < f[fi].tk->n; i++) {
+			for (size_t i = 0; i < f[fi].tk->n; i++, w++) {
 				unsigned char c = (unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1];
-				bl->at[fill[c]].field = (uint32_t)fi;
-				bl->at[fill[c]++].tok = (uint32_t)i;
+				if (bl->head[c] == NO_WORD)
+					bl->head[c] = w;
+				else
+					bl->next[tail[c]] = w;
+				tail[c] = w;
+				bl->next[w] = NO_WORD;
 			}
 }
 
@@ -382,15 +411,20 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 		/* in field and word order, as the scan below visits them;
 		 * a word indexed under two forms is tried once */
 		for (size_t k = lo; k < ix->n && ix->v[k].h == h; k++)
-			if (k == lo || ix->v[k].tok != ix->v[k - 1].tok ||
-			    ix->v[k].field != ix->v[k - 1].field)
+			if ((k == lo || ix->v[k].tok != ix->v[k - 1].tok ||
+				ix->v[k].field != ix->v[k - 1].field) &&
+			    worth_trying(f, (int)ix->v[k].field, ix->v[k].tok, nm, need))
 				try_token(m, f, (int)ix->v[k].field, ix->v[k].tok, nm,
-				    from, need, tm);
+				    from, tm);
 		return;
 	}
 	unsigned char c = (unsigned char)nm->w[nm->n - 1];
-	for (uint32_t k = bl->start[c]; k < bl->start[c + 1]; k++)
-		try_token(m, f, (int)bl->at[k].field, bl->at[k].tok, nm, from, need, tm);
+	for (uint32_t k = bl->head[c]; k != NO_WORD; k = bl->next[k]) {
+		int fi = k < bl->first_n ? 0 : 1;
+		size_t i = fi ? k - bl->first_n : k;
+		if (worth_trying(f, fi, i, nm, need))
+			try_token(m, f, fi, i, nm, from, tm);
+	}
 }
 
 static int by_position(const void *pa, const void *pb)
@@ -431,8 +465,36 @@ static int seen_before(struct seen *sn, const struct normtext *t,
 	}
 }
 
+/* The scratch's zeroed map of a field of ncp code points. */
+static uint8_t *taken_map(struct propagate_scratch *ps, int fi, uint32_t ncp)
+{
+	if (ps->taken_cap[fi] < (size_t)ncp + 1) {
+		ps->taken_cap[fi] = ((size_t)ncp + 1) * 2;
+		free(ps->taken[fi]);
+		if (!(ps->taken[fi] = calloc(ps->taken_cap[fi], 1)))
+			abort();
+	}
+	return ps->taken[fi];
+}
+
+size_t propagate_scratch_size(const struct propagate_scratch *ps)
+{
+	size_t n = ps->next_cap * sizeof *ps->next;
+	for (int fi = 0; fi < NFIELDS; fi++)
+		n += ps->taken_cap[fi];
+	return n;
+}
+
+void propagate_scratch_free(struct propagate_scratch *ps)
+{
+	for (int fi = 0; fi < NFIELDS; fi++)
+		free(ps->taken[fi]);
+	free(ps->next);
+	memset(ps, 0, sizeof *ps);
+}
+
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena)
+    struct buf *arena, struct propagate_scratch *ps)
 {
 	size_t n0 = m->n;
 	if (n0 == 0)
@@ -440,8 +502,8 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	uint32_t src = arena_add(arena, "propagation", 11);
 	struct taken tm = {{NULL}};
 	for (int fi = 0; fi < NFIELDS; fi++)
-		if (f[fi].t && !(tm.v[fi] = calloc(f[fi].t->ncp + 1, 1)))
-			abort();
+		if (f[fi].t)
+			tm.v[fi] = taken_map(ps, fi, f[fi].t->ncp);
 	for (size_t i = 0; i < n0; i++)
 		take(&tm, &m->v[i]);
 	/* names times words: past this, index the words once */
@@ -450,11 +512,11 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (f[fi].t)
 			words += f[fi].tk->n;
 	struct word_index ix = {0};
-	struct by_last bl = {.at = NULL};
+	struct by_last bl = {.next = NULL};
 	if (n0 * words > 2000000)
 		index_build(&ix, f);
 	else
-		by_last_build(&bl, f, words);
+		by_last_build(&bl, f, words, ps);
 	struct seen sn = {NULL, 0};
 	size_t slots = 16;
 	while (slots < 2 * n0)
@@ -479,8 +541,8 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
 				continue;
 			int stop = 0;
-			for (int k = 0; not_family[k]; k++)
-				if (strlen(not_family[k]) == wn && !memcmp(not_family[k], w, wn))
+			for (int k = 0; not_family[k].s; k++)
+				if (not_family[k].n == wn && !memcmp(not_family[k].s, w, wn))
 					stop = 1;
 			/* "عبد X" is one given name, not given + family */
 			if (from.tok1 == from.tok0 + 2 &&
@@ -535,9 +597,12 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 	free(sn.v);
 	free(ix.v);
-	free(bl.at);
-	for (int fi = 0; fi < NFIELDS; fi++)
-		free(tm.v[fi]);
+	/* leave the maps zero for the next article: only what take() set */
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mention *x = &m->v[i];
+		if (!x->nested && tm.v[x->field])
+			memset(tm.v[x->field] + x->start, 0, x->end - x->start);
+	}
 	if (m->n > n0)
 		qsort(m->v, m->n, sizeof *m->v, by_position);
 }

@@ -19,8 +19,22 @@ struct field_view {
 	const struct tokens *tk;
 };
 
+/* What propagate() keeps from one article to the next, so as not to
+ * allocate per article: per field, a byte per code point, all zero
+ * between calls; the word lists. */
+struct propagate_scratch {
+	uint8_t *taken[NFIELDS];
+	size_t taken_cap[NFIELDS];
+	uint32_t *next;
+	size_t next_cap;
+};
+
 /* Adds mentions to m (kept, sorted again by field and start). */
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena);
+    struct buf *arena, struct propagate_scratch *ps);
+
+/* Bytes held by ps, and their release. */
+size_t propagate_scratch_size(const struct propagate_scratch *ps);
+void propagate_scratch_free(struct propagate_scratch *ps);
 
 #endif

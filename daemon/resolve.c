@@ -63,8 +63,17 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 			if (!rs->owner)
 				abort();
 		}
-		for (size_t i = 0; i < need; i++)
-			rs->owner[i] = -1;
+		/* Only the code points under this field's mentions are read
+		 * below (a mention's start even when it is empty): clear
+		 * those, not the whole field. */
+		for (size_t k = 0; k < m->n; k++) {
+			const struct mention *x = &m->v[k];
+			if (x->field != f)
+				continue;
+			rs->owner[x->start] = -1;
+			for (uint32_t c = x->start + 1; c < x->end; c++)
+				rs->owner[c] = -1;
+		}
 		for (size_t k = 0; k < m->n; k++) {
 			struct mention *x = &m->v[rs->order[k]];
 			if (x->field != f)
