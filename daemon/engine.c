@@ -445,8 +445,6 @@ static const struct fires *fires_by_rule(struct scratch *s, size_t nrules)
 
 /* Bytes of context a rule sees on each side of its trigger word: enough
  * for a title, a long name and its cue words. */
-#define RULE_WINDOW 400
-
 static size_t char_start(const char *s, size_t n, size_t i)
 {
 	if (i >= n)
@@ -518,8 +516,9 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 				const struct token *w = &tk->v[f->v[k].tok];
 				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
 				size_t e2 = norm ? w->e : t->cp_byte[t->n_orig[w->ne - 1] + 1];
-				size_t wlo = b > RULE_WINDOW ? b - RULE_WINDOW : 0;
-				size_t whi = e2 + RULE_WINDOW < n ? e2 + RULE_WINDOW : n;
+				size_t near = (size_t)d->near;
+				size_t wlo = b > near ? b - near : 0;
+				size_t whi = e2 + near < n ? e2 + near : n;
 				if (hi && wlo > hi)
 					break;
 				if (!hi)

@@ -153,6 +153,7 @@ int rules_parse(const char *file, const char *text, size_t len,
 			cur->name = val;
 			cur->type = -1;
 			cur->prio = 40;
+			cur->near = RULE_NEAR;
 			strcpy(cur->lang, "*");
 			cur->file = file;
 			cur->line = line;
@@ -210,9 +211,18 @@ int rules_parse(const char *file, const char *text, size_t len,
 			}
 			else if (!strcmp(val, "none"))
 				cur->anchor = ANCHOR_NONE;
-			else
+			else if (!strncmp(val, "near ", 5)) {
+				char *end;
+				long nb = strtol(val + 5, &end, 10);
+				if (*end || nb < RULE_NEAR_MIN || nb > RULE_NEAR)
+					diag_error(d, file, line,
+					    "anchor near takes a count of %d to %d bytes",
+					    RULE_NEAR_MIN, RULE_NEAR);
+				cur->anchor = ANCHOR_NONE;
+				cur->near = (int)nb;
+			} else
 				diag_error(d, file, line,
-				    "anchor must be trigger, before, before N or none");
+				    "anchor must be trigger, before, before N, none or near N");
 		} else if (!strcmp(key, "start")) {
 			char *save = NULL;
 			cur->start = 0;

@@ -23,9 +23,14 @@ enum { VIEW_NORMALIZED = 0, VIEW_ORIGINAL = 1 };
  *   BEFORE   where one of the ANCHOR_BEFORE_TOKENS tokens before a
  *            trigger word (or the trigger itself) starts: for names
  *            that precede their cue ("X Y said", "X Y Party");
- *            `anchor before N` looks back N tokens (1..8) instead. */
+ *            `anchor before N` looks back N tokens (1..8) instead.
+ * A NONE rule's window reaches RULE_NEAR bytes on each side of the
+ * trigger word; `anchor near N` narrows it to N bytes (RULE_NEAR_MIN..),
+ * and the scan costs in proportion. */
 enum { ANCHOR_NONE = 0, ANCHOR_TRIGGER = 1, ANCHOR_BEFORE = 2 };
 #define ANCHOR_BEFORE_TOKENS 8
+#define RULE_NEAR 400
+#define RULE_NEAR_MIN 16
 
 /* What the word where an anchored match starts must be (the `start` key):
  * a promise of the rule's author that lets the engine skip attempts at
@@ -44,6 +49,7 @@ struct rule_def {
 	int type, prio, view;
 	int anchor;        /* ANCHOR_*: where matches may start */
 	int before;        /* ANCHOR_BEFORE: tokens looked back (1..8) */
+	int near;          /* ANCHOR_NONE: window bytes on each side */
 	int start;         /* START_*: what an anchored match starts with */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */

@@ -1,10 +1,12 @@
 /*
  * Rules: file errors name file and line; examples are checked; a pattern
  * built to backtrack hits its limit, is counted, and the rest of the
- * article is still tagged.
+ * article is still tagged. `anchor near N` narrows a rule's window.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "diag.h"
@@ -60,7 +62,66 @@ int main(void)
 	CHECK(ds.errors == 1 && strstr(ds.first, "s.rules:11: error: start takes capital and/or digit") != NULL);
 	rule_defs_free(defs, n);
 
+	/* anchor near N: kept, 400 by default, held to 16..400 */
+	struct diag dn = {0};
+	defs = NULL;
+	n = 0;
+	const char *ntxt = "rule a\ntype PERSON\ntrigger x\nanchor near 40\npattern x\n\n"
+	    "rule b\ntype PERSON\ntrigger x\npattern x\n\n"
+	    "rule c\ntype PERSON\ntrigger x\nanchor near 5000\npattern x\n";
+	CHECK(rules_parse("n.rules", ntxt, strlen(ntxt), &defs, &n, &dn) < 0);
+	CHECK(n == 3 && defs[0].anchor == ANCHOR_NONE && defs[0].near == 40);
+	CHECK(defs[1].anchor == ANCHOR_NONE && defs[1].near == RULE_NEAR);
+	CHECK(dn.errors == 1 && strstr(dn.first, "n.rules:15: error: anchor near takes a count") != NULL);
+	rule_defs_free(defs, n);
+
 	char err[512];
+	/* ... and the window it gives: a narrow rule finds its word next to
+	 * the trigger, not 100 bytes away; a default one finds both */
+	char dir[] = "/tmp/nerd-test-near-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof path, "%s/near.rules", dir);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	fputs("rule narrow\ntype PERSON\nlang en\nview original\ntrigger cue\n"
+	    "anchor near 20\npattern \\b(?:Alpha|Gamma)\\b\n\n"
+	    "rule wide\ntype ORGANIZATION\nlang en\nview original\ntrigger cue\n"
+	    "pattern \\b(?:Beta|Delta)\\b\n", fp);
+	fclose(fp);
+	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	CHECK(en != NULL);
+	if (en) {
+		struct buf nt = {0};
+		buf_adds(&nt, "the cue Gamma Delta");
+		for (int i = 0; i < 20; i++)
+			buf_adds(&nt, " word");
+		buf_adds(&nt, " Alpha Beta.");
+		struct article na = {.id = "n", .lang = "en", .text = nt.data, .text_len = nt.len};
+		struct annotate_opts no = {0};
+		struct annotate_stats nst;
+		struct buf nout = {0};
+		struct scratch *ns = scratch_new();
+		CHECK(engine_annotate(en, ns, &na, &no, &nout, &nst, err, sizeof err) == 0);
+		json_t *nr = json_loadb(nout.data, nout.len, 0, NULL);
+		json_t *ents = json_object_get(nr, "entities");
+		char got[128] = "";
+		for (size_t i = 0; i < json_array_size(ents); i++) {
+			strcat(got, json_string_value(json_object_get(json_array_get(ents, i), "text")));
+			strcat(got, ";");
+		}
+		CHECK(!strcmp(got, "Gamma;Delta;Beta;"));
+		if (strcmp(got, "Gamma;Delta;Beta;"))
+			fprintf(stderr, "near: found %s\n", got);
+		json_decref(nr);
+		buf_free(&nout);
+		buf_free(&nt);
+		scratch_destroy(&ns);
+		engine_close(&en);
+	}
+	unlink(path);
+	rmdir(dir);
+
 	struct engine *e = engine_build(FIXTURES "/gazetteers", FIXTURES "/rules",
 	    err, sizeof err);
 	CHECK(e != NULL);
