@@ -45,13 +45,17 @@ struct wslot {
 	int ready;               /* said hello */
 	int retiring;            /* old generation or stopping: no new jobs */
 	int quit_sent;
-	int killed;              /* SIGKILLed past its deadline */
+	int killed;              /* SIGKILLed: 1 past its deadline, 2 silent
+				  * HELLO_DEADLINE_S after its fork */
 	double started;          /* fork time */
 	double head_started;     /* when its oldest job went into work */
 	struct job *held[DISPATCH_MAX_PREFETCH];   /* oldest first */
 	unsigned nheld;
 	uint64_t done;
 };
+
+/* Seconds a new worker has to say hello before it is taken for stuck. */
+#define HELLO_DEADLINE_S 10
 
 struct dispatch {
 	struct job *head, *tail; /* waiting for a worker */

@@ -23,6 +23,8 @@ static const struct {
 	    "Workers that died unasked."},
 	{"deadline_kills", "nerd_deadline_kills_total", "counter",
 	    "Workers killed past their per-article deadline."},
+	{"hello_kills", "nerd_hello_kills_total", "counter",
+	    "Workers killed for saying nothing 10 s after they started."},
 	{"reloads", "nerd_reloads_total", "counter",
 	    "Engine reloads that succeeded."},
 	{"reload_failures", "nerd_reload_failures_total", "counter",

@@ -266,8 +266,9 @@ static void reap(struct master *m)
 			if (WIFSIGNALED(st))
 				log_warnx("worker %d.%u (pid %d) killed by "
 				    "signal %d%s", index, gen, (int)pid,
-				    WTERMSIG(st), w->killed ?
-				    " past its deadline" : "");
+				    WTERMSIG(st), w->killed == 1 ?
+				    " past its deadline" : w->killed == 2 ?
+				    " before its hello" : "");
 			else
 				log_warnx("worker %d.%u (pid %d) exited with "
 				    "status %d", index, gen, (int)pid,
@@ -304,6 +305,23 @@ static void check_deadlines(struct master *m, double now)
 		kill(w->pid, SIGKILL);
 		w->killed = 1;
 		m->stats.deadline_kills++;
+	}
+	/* A worker still silent long after its fork is stuck starting: under
+	 * AddressSanitizer a child can inherit a lock of the sanitizer's
+	 * allocator held by one of the master's ZeroMQ threads at fork() and
+	 * wait on it for ever. Kill it; reap() replaces it like any worker
+	 * that died, and an old generation's is not left behind unretired. */
+	for (int i = 0; i < m->disp.nslots; i++) {
+		struct wslot *s = &m->disp.slots[i];
+		if (!s->pid || s->ready || s->killed ||
+		    now - s->started < HELLO_DEADLINE_S)
+			continue;
+		log_warnx("worker %d.%u (pid %d) has not said hello %d s after "
+		    "it started; killing it", s->index, s->generation,
+		    (int)s->pid, HELLO_DEADLINE_S);
+		kill(s->pid, SIGKILL);
+		s->killed = 2;
+		m->stats.hello_kills++;
 	}
 }
 

@@ -76,6 +76,8 @@ json_t *stats_json(const struct stats *s, double now, json_t *workers,
 	    json_integer((json_int_t)s->worker_deaths));
 	json_object_set_new(o, "deadline_kills",
 	    json_integer((json_int_t)s->deadline_kills));
+	json_object_set_new(o, "hello_kills",
+	    json_integer((json_int_t)s->hello_kills));
 	json_object_set_new(o, "reloads", json_integer((json_int_t)s->reloads));
 	json_object_set_new(o, "reload_failures",
 	    json_integer((json_int_t)s->reload_failures));

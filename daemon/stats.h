@@ -31,6 +31,7 @@ struct stats {
 	uint64_t retries;        /* articles dispatched again after a death */
 	uint64_t worker_deaths;  /* workers that died unasked */
 	uint64_t deadline_kills; /* workers killed past their deadline */
+	uint64_t hello_kills;    /* workers killed silent after their start */
 	uint64_t reloads, reload_failures;
 	uint64_t acks;           /* acknowledgements sent */
 	double started;          /* monotonic seconds */

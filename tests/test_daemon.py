@@ -582,6 +582,61 @@ def case_signal_storm():
         d.close()
 
 
+def case_silent_worker():
+    """A worker that says nothing after its start is killed after
+    HELLO_DEADLINE_S (10 s) and replaced; an old generation's is not left
+    behind. Built by hand: the path of the master's workers' socket is made
+    to lead to a listener that never accepts (the master's own socket is
+    kept aside, still bound), so replacement workers connect, and wait for
+    ever; then the path is given back. Before, such a worker was kept for
+    ever and the master's queue never moved (seen once under ASan, where a
+    forked worker can inherit a held allocator lock)."""
+    import socket as so
+    d = Daemon(NERD, workers=2).start()
+    hole = None
+    try:
+        t0 = time.time()
+        while "ready:" not in d.log() and time.time() - t0 < 20:
+            time.sleep(0.05)
+        check("ready:" in d.log(), "not ready at start", d)
+        col = Collector(d)
+        path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
+        aside = path + ".aside"
+        check(os.path.exists(path), f"no {path}", d)
+        os.rename(path, aside)
+        hole = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+        hole.bind(path)
+        hole.listen(16)           # and never accept
+        old = d.worker_pids()
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        arts = articles(100, seed=13)
+        push(d, arts)
+        t0 = time.time()
+        while d.ctl("stats")["hello_kills"] < 1 and time.time() - t0 < 20:
+            time.sleep(0.2)
+        st = d.ctl("stats")
+        check(st["hello_kills"] >= 1, f"no silent worker killed: {st}", d)
+        check(not col.annotations(), "annotated with no worker reachable", d)
+        hole.close()
+        hole = None
+        os.rename(aside, path)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 30)
+        check(ok, f"{len(col.annotations())} of {len(arts)} annotated after "
+              f"the socket came back", d)
+        col.stop()
+        st = d.ctl("stats")
+        check(len(st["workers"]) == 2 and not set(old) & {w["pid"] for w in
+              st["workers"]}, f"workers {st['workers']}", d)
+        check("has not said hello" in d.log(), "no log line", d)
+        print(f"ok: {st['hello_kills']} silent worker(s) killed, "
+              f"{len(arts)} annotated once the socket was back")
+    finally:
+        if hole:
+            hole.close()
+        d.close()
+
+
 CASES = {
     "roundtrip": case_roundtrip,
     "kill_worker": case_kill_worker,
@@ -593,6 +648,7 @@ CASES = {
     "clients": case_clients,
     "restart_pub": case_restart_pub,
     "signal_storm": case_signal_storm,
+    "silent_worker": case_silent_worker,
 }
 
 if __name__ == "__main__":
