@@ -37,7 +37,7 @@ void config_defaults(struct config *c)
 	c->deadline_ms = 10000;
 	c->max_message_bytes = 4u << 20;
 	c->stats_interval_s = 10;
-	c->prefetch = 2;
+	c->prefetch = 8;
 	/* systemd's RuntimeDirectory=, else the service's directory when
 	 * it exists (so that `nerd ctl` run by an administrator finds the
 	 * service's control socket), else a private directory in /tmp. */
