@@ -87,7 +87,11 @@ static struct wslot *pick(struct dispatch *d)
 		if (!w->pid || !w->ready || w->retiring || w->killed ||
 		    w->nheld >= d->prefetch)
 			continue;
-		if (!best || w->nheld < best->nheld)
+		/* the least busy; between equals, the one that has done the
+		 * least, so that articles arriving one at a time (each done
+		 * before the next comes) still spread over the workers */
+		if (!best || w->nheld < best->nheld ||
+		    (w->nheld == best->nheld && w->done < best->done))
 			best = w;
 	}
 	return best;
