@@ -582,6 +582,56 @@ def case_signal_storm():
         d.close()
 
 
+def case_lost_hello():
+    """Workers started while the path of the master's ipc socket leads
+    elsewhere must still reach the master. This builds the stuck state
+    seen once in CI (daemon_clients, ASan) and once by hand in a restart
+    loop: a fresh worker whose connection is established, but to a socket
+    that nobody serves (here a listener that never accepts, put in the
+    master's place), so that its hello waits for ever and the master keeps
+    the articles queued. Both workers are killed and replaced meanwhile.
+    The master must notice the replaced file and bind again, and a worker
+    unanswered must say hello again over a new connection; before, no
+    article was ever annotated (the hello was never resent)."""
+    import socket as so
+    d = Daemon(NERD, workers=2).start()
+    hole = None
+    try:
+        t0 = time.time()
+        while "ready:" not in d.log() and time.time() - t0 < 20:
+            time.sleep(0.05)
+        check("ready:" in d.log(), "not ready at start", d)
+        col = Collector(d)
+        path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
+        check(os.path.exists(path), f"no {path}", d)
+        hole = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+        tmp = path + ".hole"
+        hole.bind(tmp)
+        hole.listen(16)           # and never accept
+        os.rename(tmp, path)
+        old = d.worker_pids()
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        arts = articles(200, seed=11)
+        push(d, arts)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 20)
+        check(ok, f"{len(col.annotations())} of {len(arts)} annotated with "
+              f"the workers' socket replaced", d)
+        col.stop()
+        st = d.ctl("stats")
+        check(len(st["workers"]) == 2 and all(w["ready"] for w in
+              st["workers"]) and not set(old) & {w["pid"] for w in
+              st["workers"]}, f"workers {st['workers']}", d)
+        check(st["worker_socket_rebinds"] >= 1, f"stats {st}", d)
+        print(f"ok: {len(arts)} annotated; socket bound again "
+              f"{st['worker_socket_rebinds']} time(s), "
+              f"{st['hello_retries']} hello(s) said again")
+    finally:
+        if hole:
+            hole.close()
+        d.close()
+
+
 CASES = {
     "roundtrip": case_roundtrip,
     "kill_worker": case_kill_worker,
@@ -593,6 +643,7 @@ CASES = {
     "clients": case_clients,
     "restart_pub": case_restart_pub,
     "signal_storm": case_signal_storm,
+    "lost_hello": case_lost_hello,
 }
 
 if __name__ == "__main__":
