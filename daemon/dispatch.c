@@ -224,6 +224,15 @@ struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
 	return poison;
 }
 
+unsigned dispatch_worker_reset(struct dispatch *d, struct wslot *w)
+{
+	unsigned n = w->nheld;
+	for (unsigned k = w->nheld; k > 0; k--)
+		push_front(d, w->held[k - 1]);
+	w->nheld = 0;
+	return n;
+}
+
 struct wslot *dispatch_overdue(struct dispatch *d, double now,
     double deadline_s)
 {

@@ -43,6 +43,7 @@ struct wslot {
 	int index;               /* 1..N within its generation */
 	unsigned generation;
 	int ready;               /* said hello */
+	unsigned hellos;         /* hellos received (more: see serve.c) */
 	int retiring;            /* old generation or stopping: no new jobs */
 	int quit_sent;
 	int killed;              /* SIGKILLed: 1 past its deadline, 2 silent
@@ -105,6 +106,14 @@ struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
  */
 struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
     unsigned *retried);
+
+/*
+ * Worker w is alive but lost what was sent to it (it said hello again
+ * over a new connection): requeue what it held at the front of the queue,
+ * as if it had died, but keep the slot and count no death. Returns the
+ * number of jobs requeued.
+ */
+unsigned dispatch_worker_reset(struct dispatch *d, struct wslot *w);
 
 /* The first non-killed worker whose job in work is past deadline_s. */
 struct wslot *dispatch_overdue(struct dispatch *d, double now,

@@ -31,6 +31,12 @@ static const struct {
 	    "Engine reloads that failed (the old engine kept serving)."},
 	{"acks", "nerd_acks_total", "counter",
 	    "Acknowledgements sent on the acked ingest socket."},
+	{"hello_retries", "nerd_hello_retries_total", "counter",
+	    "Worker hellos said again over a new connection (the first "
+	    "went unanswered)."},
+	{"worker_socket_rebinds", "nerd_worker_socket_rebinds_total",
+	    "counter", "Times the workers' ipc socket was bound again "
+	    "after its file was removed or replaced."},
 	{"auth_accepted", "nerd_auth_accepted_total", "counter",
 	    "CURVE clients admitted by the ZAP handler."},
 	{"auth_refused", "nerd_auth_refused_total", "counter",

@@ -85,6 +85,9 @@ struct master {
 	unsigned next_serial;
 	char ipc_path[300];
 	char ipc_endpoint[320];
+	dev_t ipc_dev;             /* the socket file we bound (see */
+	ino_t ipc_ino;             /* check_ipc_path) */
+	double next_ipc_check;
 	int sigfd;                 /* signalfd of the blocked signals */
 	int stopping;
 	int ready_sent;
@@ -462,6 +465,46 @@ static int take_input(struct master *m, void *sock, int acked)
 	return 0;
 }
 
+/*
+ * A worker's hello (attempt: its number, from 1): it is ready, and told
+ * so ("K"). A worker says hello again, over a new connection, when the
+ * last had no answer within a second or more (worker.c): that hello, or
+ * the answer, was lost with its connection. Both ways it is counted. If
+ * an earlier hello did arrive, what the master sent the worker since was
+ * lost with the old connection: the jobs it holds go back to the queue.
+ */
+static void take_hello(struct master *m, struct wslot *w, uint32_t attempt)
+{
+	unsigned char rid[5];
+	if (w->hellos == 0 && attempt > 1) {
+		m->stats.hello_retries += attempt - 1;
+		log_warnx("worker %d.%u (pid %d): hello %u arrived, %.0f ms after "
+		    "its start; the first went nowhere", w->index, w->generation,
+		    (int)w->pid, attempt, (now_s() - w->started) * 1000);
+	}
+	if (w->hellos++ > 0) {
+		unsigned retried = dispatch_worker_reset(&m->disp, w);
+		m->stats.retries += retried;
+		m->stats.hello_retries++;
+		log_warnx("worker %d.%u (pid %d) said hello again (%u times, "
+		    "%.0f ms after its start): its first connection went "
+		    "nowhere%s", w->index, w->generation, (int)w->pid,
+		    w->hellos, (now_s() - w->started) * 1000,
+		    retried ? "; what it held is queued again" : "");
+	} else
+		log_debug("worker %d.%u (pid %d) ready after %.0f ms", w->index,
+		    w->generation, (int)w->pid, (now_s() - w->started) * 1000);
+	w->ready = 1;
+	worker_routing_id(w->serial, rid);
+	if (zr_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+	    != -1)
+		zr_send(m->wsock, "K", 1, 0);
+	if (w->retiring && w->nheld == 0) {
+		w->quit_sent = 0;
+		send_quit(m, w);
+	}
+}
+
 /* Read one message from a worker. */
 static int take_result(struct master *m)
 {
@@ -492,9 +535,10 @@ static int take_result(struct master *m)
 	if (!w)
 		goto done;            /* a worker already reaped */
 	if (*type == 'H') {
-		w->ready = 1;
-		if (w->retiring)
-			send_quit(m, w);
+		uint32_t attempt = 1;
+		if (n > 2 && zmq_msg_size(&f[2]) == sizeof attempt)
+			memcpy(&attempt, zmq_msg_data(&f[2]), sizeof attempt);
+		take_hello(m, w, attempt);
 		goto done;
 	}
 	if ((*type != 'A' && *type != 'E') || n != 6 ||
@@ -555,9 +599,10 @@ static json_t *workers_json(struct master *m)
 		if (!w->pid)
 			continue;
 		json_array_append_new(a, json_pack("{s:i, s:i, s:i, s:I, s:i, "
-		    "s:b}", "worker", w->index, "pid", (int)w->pid,
+		    "s:b, s:b}", "worker", w->index, "pid", (int)w->pid,
 		    "generation", (int)w->generation, "done", (json_int_t)w->done,
-		    "held", (int)w->nheld, "retiring", w->retiring));
+		    "held", (int)w->nheld, "retiring", w->retiring, "ready",
+		    w->ready));
 	}
 	return a;
 }
@@ -740,6 +785,48 @@ static int runtime_dir_ready(const struct config *c)
 	return 0;
 }
 
+/* Bind the workers' socket and note which file it is. */
+static int bind_workers(struct master *m)
+{
+	struct stat st;
+	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
+		log_warnx("bind %s: %s", m->ipc_endpoint,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	chmod(m->ipc_path, 0600);
+	if (lstat(m->ipc_path, &st) == 0) {
+		m->ipc_dev = st.st_dev;
+		m->ipc_ino = st.st_ino;
+	}
+	return 0;
+}
+
+/*
+ * Workers find the master by the path of its ipc socket. Should that file
+ * be removed (a clean-up of the runtime directory) or replaced (another
+ * bind of the same path), every worker started from then on would
+ * connect to nothing, or to a socket that never answers: bind it again.
+ * Checked once a second; the connected workers keep their connections.
+ */
+static void check_ipc_path(struct master *m, double now)
+{
+	struct stat st;
+	if (now < m->next_ipc_check)
+		return;
+	m->next_ipc_check = now + 1.0;
+	int gone = lstat(m->ipc_path, &st) == -1;
+	if (!gone && st.st_dev == m->ipc_dev && st.st_ino == m->ipc_ino)
+		return;
+	log_warnx("the workers' socket %s was %s: binding it again",
+	    m->ipc_path, gone ? "removed" : "replaced");
+	m->stats.rebinds++;
+	zmq_unbind(m->wsock, m->ipc_endpoint);
+	if (bind_workers(m) == -1)
+		log_warnx("new workers cannot reach this master until %s is "
+		    "bound", m->ipc_path);
+}
+
 static int open_sockets(struct master *m)
 {
 	char err[512];
@@ -771,15 +858,16 @@ static int open_sockets(struct master *m)
 	    m->ipc_path);
 	m->wsock = zmq_socket(m->ctx, ZMQ_ROUTER);
 	zmq_setsockopt(m->wsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+	/* A worker that connects again (worker.c, say_hello) takes its
+	 * routing id over from its old connection. Without this, ZeroMQ
+	 * ignores the new connection's routing id while the old one lasts,
+	 * and then reads the next message, the hello, as the routing id. */
+	zmq_setsockopt(m->wsock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
 	zmq_setsockopt(m->wsock, ZMQ_SNDHWM, &zero, sizeof zero);
 	zmq_setsockopt(m->wsock, ZMQ_RCVHWM, &zero, sizeof zero);
 	zmq_setsockopt(m->wsock, ZMQ_LINGER, &zero, sizeof zero);
-	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
-		log_warnx("bind %s: %s", m->ipc_endpoint,
-		    zmq_strerror(zmq_errno()));
+	if (bind_workers(m) == -1)
 		goto done;
-	}
-	chmod(m->ipc_path, 0600);
 
 	/* Room for both frames of an article at its largest, and CURVE's
 	 * few bytes per frame; past this ZeroMQ drops the connection. */
@@ -959,6 +1047,7 @@ static void serve_loop(struct master *m)
 		if (m->stopping && drained(m))
 			return;
 		check_deadlines(m, now);
+		check_ipc_path(m, now);
 		dispatch_run(&m->disp, m->wsock, now);
 
 		if (!m->ready_sent) {

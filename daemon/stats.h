@@ -34,6 +34,8 @@ struct stats {
 	uint64_t hello_kills;    /* workers killed silent after their start */
 	uint64_t reloads, reload_failures;
 	uint64_t acks;           /* acknowledgements sent */
+	uint64_t hello_retries;  /* workers' hellos said again (serve.c) */
+	uint64_t rebinds;        /* workers' socket bound again */
 	double started;          /* monotonic seconds */
 	uint32_t lat[STATS_SAMPLES];
 	unsigned lat_n, lat_pos;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -27,6 +28,21 @@
 #include "worker.h"
 
 #define MAX_FRAMES 5
+/*
+ * A worker's hello unanswered for this long is said again over a new
+ * connection; the wait doubles up to HELLO_MAX_MS. The master answers
+ * within one turn of its loop (100 ms at most when idle; a reload's
+ * engine build holds the loop longer, hence the doubling).
+ */
+#define HELLO_FIRST_MS 1000
+#define HELLO_MAX_MS 8000
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 void worker_routing_id(unsigned serial, unsigned char id[5])
 {
@@ -76,6 +92,83 @@ static void reset_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* The worker's DEALER towards the master, connected; NULL on failure. */
+static void *open_dealer(void *ctx, const struct worker_args *a)
+{
+	unsigned char rid[5];
+	int zero = 0, hwm = 0;
+	void *sock = zmq_socket(ctx, ZMQ_DEALER);
+	if (!sock) {
+		log_warnx("zmq: %s", zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	worker_routing_id(a->serial, rid);
+	zmq_setsockopt(sock, ZMQ_ROUTING_ID, rid, sizeof rid);
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (zmq_connect(sock, a->endpoint) == -1) {
+		log_warnx("connect %s: %s", a->endpoint,
+		    zmq_strerror(zmq_errno()));
+		zmq_close(sock);
+		return NULL;
+	}
+	return sock;
+}
+
+/*
+ * Say hello ("H") until the master answers: its "K", or any message at
+ * all (a job, "Q"), which the main loop then reads. A hello that has no
+ * answer within HELLO_FIRST_MS (doubling up to HELLO_MAX_MS) is sent
+ * again over a new socket and a new connection. ZeroMQ sends nothing
+ * again by itself: a hello written into a connection that the master
+ * never serves (one left in the queue of a listener that nobody accepts
+ * from, as once seen under load) waits there for ever, and the master
+ * never hands this worker an article. The hello carries its attempt
+ * number, so that the master counts what was lost; it takes a repeated
+ * hello for what it is.
+ * Returns 0 with *sockp connected, or -1.
+ */
+static int say_hello(void *ctx, void **sockp, const struct worker_args *a)
+{
+	long wait_ms = HELLO_FIRST_MS;
+	double t0 = now_ms();
+	for (int attempt = 1;; attempt++) {
+		if (!(*sockp = open_dealer(ctx, a)))
+			return -1;
+		uint32_t n = (uint32_t)attempt;
+		if (zmq_send(*sockp, "H", 1, ZMQ_SNDMORE) == -1 ||
+		    zmq_send(*sockp, &n, sizeof n, 0) == -1) {
+			log_warnx("hello: %s", zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		double until = now_ms() + (double)wait_ms;
+		int rc;
+		zmq_pollitem_t it = {*sockp, 0, ZMQ_POLLIN, 0};
+		do {
+			double left = until - now_ms();
+			rc = zmq_poll(&it, 1, left > 0 ? (long)left : 0);
+		} while (rc == -1 && zmq_errno() == EINTR);
+		if (rc == -1) {
+			log_warnx("poll: %s", zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		if (rc > 0) {
+			if (attempt > 1)
+				log_warnx("the master answered hello %d, %.0f ms "
+				    "after the first", attempt, now_ms() - t0);
+			return 0;
+		}
+		log_warnx("no answer to hello %d from %s in %ld ms: connecting "
+		    "again", attempt, a->endpoint, wait_ms);
+		zmq_close(*sockp);
+		*sockp = NULL;
+		if (wait_ms < HELLO_MAX_MS)
+			wait_ms = wait_ms * 2 < HELLO_MAX_MS ? wait_ms * 2 :
+			    HELLO_MAX_MS;
+	}
 }
 
 /* The id as JSON text, malloc'd; "null" when there is none. */
@@ -147,7 +240,6 @@ void worker_main(const struct worker_args *a)
 	struct article art = {0};
 	void *ctx = NULL, *sock = NULL;
 	struct scratch *scratch = NULL;
-	unsigned char rid[5];
 	int status = 1;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -158,26 +250,15 @@ void worker_main(const struct worker_args *a)
 	snprintf(name, sizeof name, "worker %d.%u", a->index, a->generation);
 	log_setname(name);
 
-	if (!(ctx = zmq_ctx_new()) || !(sock = zmq_socket(ctx, ZMQ_DEALER))) {
+	if (!(ctx = zmq_ctx_new())) {
 		log_warnx("zmq: %s", zmq_strerror(zmq_errno()));
-		goto fail;
-	}
-	int zero = 0, hwm = 0;
-	worker_routing_id(a->serial, rid);
-	zmq_setsockopt(sock, ZMQ_ROUTING_ID, rid, sizeof rid);
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-	zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-	if (zmq_connect(sock, a->endpoint) == -1) {
-		log_warnx("connect %s: %s", a->endpoint,
-		    zmq_strerror(zmq_errno()));
 		goto fail;
 	}
 	if (!(scratch = scratch_new())) {
 		log_warnx("cannot allocate scratch");
 		goto fail;
 	}
-	if (zmq_send(sock, "H", 1, 0) == -1)
+	if (say_hello(ctx, &sock, a) == -1)
 		goto fail;
 	log_debug("ready, pid %d", (int)getpid());
 
@@ -202,6 +283,11 @@ void worker_main(const struct worker_args *a)
 			zmq_msg_close(&m);
 		}
 		const char *type = zmq_msg_size(&f[0]) ? zmq_msg_data(&f[0]) : "";
+		if (*type == 'K') {          /* a hello's answer: nothing to do */
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
+			continue;
+		}
 		if (*type == 'Q') {
 			for (int i = 0; i < n; i++)
 				zmq_msg_close(&f[i]);

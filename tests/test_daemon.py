@@ -585,15 +585,13 @@ def case_signal_storm():
 def case_silent_worker():
     """A worker that says nothing after its start is killed after
     HELLO_DEADLINE_S (10 s) and replaced; an old generation's is not left
-    behind. Built by hand: the path of the master's workers' socket is made
-    to lead to a listener that never accepts (the master's own socket is
-    kept aside, still bound), so replacement workers connect, and wait for
-    ever; then the path is given back. Before, such a worker was kept for
-    ever and the master's queue never moved (seen once under ASan, where a
-    forked worker can inherit a held allocator lock)."""
-    import socket as so
+    behind. Built by hand: a directory is put where the master's workers'
+    socket was, so that replacement workers can neither connect nor be
+    helped by the master binding the path again (the bind fails while the
+    directory is there); then the directory goes. Before, such a worker
+    was kept for ever, and with it the articles (seen once under ASan,
+    where a forked worker can inherit a held allocator lock and hang)."""
     d = Daemon(NERD, workers=2).start()
-    hole = None
     try:
         t0 = time.time()
         while "ready:" not in d.log() and time.time() - t0 < 20:
@@ -601,12 +599,9 @@ def case_silent_worker():
         check("ready:" in d.log(), "not ready at start", d)
         col = Collector(d)
         path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
-        aside = path + ".aside"
         check(os.path.exists(path), f"no {path}", d)
-        os.rename(path, aside)
-        hole = so.socket(so.AF_UNIX, so.SOCK_STREAM)
-        hole.bind(path)
-        hole.listen(16)           # and never accept
+        os.rename(path, path + ".aside")
+        os.mkdir(path)
         old = d.worker_pids()
         for pid in old:
             os.kill(pid, signal.SIGKILL)
@@ -618,19 +613,64 @@ def case_silent_worker():
         st = d.ctl("stats")
         check(st["hello_kills"] >= 1, f"no silent worker killed: {st}", d)
         check(not col.annotations(), "annotated with no worker reachable", d)
-        hole.close()
-        hole = None
-        os.rename(aside, path)
+        os.rmdir(path)
         ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 30)
         check(ok, f"{len(col.annotations())} of {len(arts)} annotated after "
-              f"the socket came back", d)
+              f"the path was freed", d)
         col.stop()
         st = d.ctl("stats")
         check(len(st["workers"]) == 2 and not set(old) & {w["pid"] for w in
               st["workers"]}, f"workers {st['workers']}", d)
         check("has not said hello" in d.log(), "no log line", d)
         print(f"ok: {st['hello_kills']} silent worker(s) killed, "
-              f"{len(arts)} annotated once the socket was back")
+              f"{len(arts)} annotated once the path was free")
+    finally:
+        d.close()
+
+def case_lost_hello():
+    """Workers started while the path of the master's ipc socket leads
+    elsewhere must still reach the master. This builds the stuck state
+    seen once in CI (daemon_clients, ASan) and once by hand in a restart
+    loop: a fresh worker whose connection is established, but to a socket
+    that nobody serves (here a listener that never accepts, put in the
+    master's place), so that its hello waits for ever and the master keeps
+    the articles queued. Both workers are killed and replaced meanwhile.
+    The master must notice the replaced file and bind again, and a worker
+    unanswered must say hello again over a new connection; before, no
+    article was ever annotated (the hello was never resent)."""
+    import socket as so
+    d = Daemon(NERD, workers=2).start()
+    hole = None
+    try:
+        t0 = time.time()
+        while "ready:" not in d.log() and time.time() - t0 < 20:
+            time.sleep(0.05)
+        check("ready:" in d.log(), "not ready at start", d)
+        col = Collector(d)
+        path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
+        check(os.path.exists(path), f"no {path}", d)
+        hole = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+        tmp = path + ".hole"
+        hole.bind(tmp)
+        hole.listen(16)           # and never accept
+        os.rename(tmp, path)
+        old = d.worker_pids()
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        arts = articles(200, seed=11)
+        push(d, arts)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 20)
+        check(ok, f"{len(col.annotations())} of {len(arts)} annotated with "
+              f"the workers' socket replaced", d)
+        col.stop()
+        st = d.ctl("stats")
+        check(len(st["workers"]) == 2 and all(w["ready"] for w in
+              st["workers"]) and not set(old) & {w["pid"] for w in
+              st["workers"]}, f"workers {st['workers']}", d)
+        check(st["worker_socket_rebinds"] >= 1, f"stats {st}", d)
+        print(f"ok: {len(arts)} annotated; socket bound again "
+              f"{st['worker_socket_rebinds']} time(s), "
+              f"{st['hello_retries']} hello(s) said again")
     finally:
         if hole:
             hole.close()
@@ -649,6 +689,7 @@ CASES = {
     "restart_pub": case_restart_pub,
     "signal_storm": case_signal_storm,
     "silent_worker": case_silent_worker,
+    "lost_hello": case_lost_hello,
 }
 
 if __name__ == "__main__":
