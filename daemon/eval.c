@@ -566,7 +566,8 @@ static void usage(FILE *f)
 	    "usage: nerd eval [-i IMAGE | -g GAZ -r RULES] [-v] json GOLD.json...\n"
 	    "       nerd eval [...] [-v] [--limit N] conll FILE --map anercorp|newsfane\n"
 	    "Scores the tagger: precision, recall, F1 per type and overall (micro).\n"
-	    "-v lists every miss (FN) and false alarm (FP).\n");
+	    "-v lists every miss (FN) and false alarm (FP), each false alarm\n"
+	    "with the rule or list that made it ([rule:NAME], [gazetteer:LIST]).\n");
 }
 
 int cmd_eval(int argc, char **argv)
