@@ -42,7 +42,8 @@ struct wslot {
 	unsigned serial;         /* routing id, see worker.h */
 	int index;               /* 1..N within its generation */
 	unsigned generation;
-	int ready;               /* said hello */
+	int ready;               /* said hello, and reachable */
+	int greeted;             /* its hello has arrived, ever */
 	unsigned hellos;         /* hellos received (more: see serve.c) */
 	int retiring;            /* old generation or stopping: no new jobs */
 	int quit_sent;

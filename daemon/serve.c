@@ -495,6 +495,7 @@ static void take_hello(struct master *m, struct wslot *w, uint32_t attempt)
 		log_debug("worker %d.%u (pid %d) ready after %.0f ms", w->index,
 		    w->generation, (int)w->pid, (now_s() - w->started) * 1000);
 	w->ready = 1;
+	w->greeted = 1;
 	worker_routing_id(w->serial, rid);
 	if (zr_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
 	    != -1)
@@ -599,10 +600,10 @@ static json_t *workers_json(struct master *m)
 		if (!w->pid)
 			continue;
 		json_array_append_new(a, json_pack("{s:i, s:i, s:i, s:I, s:i, "
-		    "s:b, s:b}", "worker", w->index, "pid", (int)w->pid,
+		    "s:b, s:b, s:b}", "worker", w->index, "pid", (int)w->pid,
 		    "generation", (int)w->generation, "done", (json_int_t)w->done,
 		    "held", (int)w->nheld, "retiring", w->retiring, "ready",
-		    w->ready));
+		    w->ready, "greeted", w->greeted));
 	}
 	return a;
 }
