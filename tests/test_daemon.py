@@ -586,6 +586,19 @@ def case_signal_storm():
         d.close()
 
 
+def ready_with_workers_socket(d):
+    """Wait until every worker of d has said hello; a collector of its
+    output, and the path of the master's workers' socket."""
+    t0 = time.time()
+    while "ready:" not in d.log() and time.time() - t0 < 20:
+        time.sleep(0.05)
+    check("ready:" in d.log(), "not ready at start", d)
+    col = Collector(d)
+    path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
+    check(os.path.exists(path), f"no {path}", d)
+    return col, path
+
+
 def case_silent_worker():
     """A worker that says nothing after its start is killed after
     HELLO_DEADLINE_S (10 s) and replaced; an old generation's is not left
@@ -597,13 +610,7 @@ def case_silent_worker():
     where a forked worker can inherit a held allocator lock and hang)."""
     d = Daemon(NERD, workers=2).start()
     try:
-        t0 = time.time()
-        while "ready:" not in d.log() and time.time() - t0 < 20:
-            time.sleep(0.05)
-        check("ready:" in d.log(), "not ready at start", d)
-        col = Collector(d)
-        path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
-        check(os.path.exists(path), f"no {path}", d)
+        col, path = ready_with_workers_socket(d)
         os.rename(path, path + ".aside")
         os.mkdir(path)
         old = d.worker_pids()
@@ -646,13 +653,7 @@ def case_lost_hello():
     d = Daemon(NERD, workers=2).start()
     hole = None
     try:
-        t0 = time.time()
-        while "ready:" not in d.log() and time.time() - t0 < 20:
-            time.sleep(0.05)
-        check("ready:" in d.log(), "not ready at start", d)
-        col = Collector(d)
-        path = os.path.join(d.tmp, f"nerd-{d.proc.pid}.workers")
-        check(os.path.exists(path), f"no {path}", d)
+        col, path = ready_with_workers_socket(d)
         hole = so.socket(so.AF_UNIX, so.SOCK_STREAM)
         tmp = path + ".hole"
         hole.bind(tmp)
