@@ -15,5 +15,7 @@ int cmd_feed(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+/* Not for users: `nerd serve` starts it (spawner.h). */
+int cmd_spawner(int argc, char **argv);
 
 #endif

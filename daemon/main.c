@@ -44,6 +44,8 @@ int main(int argc, char **argv)
 		printf("nerd %s\n", NERD_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "spawner"))      /* serve's own helper */
+		return cmd_spawner(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -37,6 +37,9 @@ static const struct {
 	{"worker_socket_rebinds", "nerd_worker_socket_rebinds_total",
 	    "counter", "Times the workers' ipc socket was bound again "
 	    "after its file was removed or replaced."},
+	{"spawner_restarts", "nerd_spawner_restarts_total", "counter",
+	    "Times the process that forks the workers died and was "
+	    "replaced."},
 	{"auth_accepted", "nerd_auth_accepted_total", "counter",
 	    "CURVE clients admitted by the ZAP handler."},
 	{"auth_refused", "nerd_auth_refused_total", "counter",

@@ -1,6 +1,6 @@
 /*
- * serve.c - `nerd serve`: the master. It binds the sockets, forks and
- * supervises the workers, moves articles from the ingest sockets to them
+ * serve.c - `nerd serve`: the master. It binds the sockets, has the
+ * spawner (spawner.h) fork the workers and supervises them, moves articles from the ingest sockets to them
  * and their annotations to the output, and answers the control socket.
  * It never reads article text: it checks sizes and forwards frames.
  *
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,10 +31,10 @@
 #include "config.h"
 #include "curve.h"
 #include "dispatch.h"
-#include "engine.h"
 #include "log.h"
 #include "publish.h"
 #include "sockmon.h"
+#include "spawner.h"
 #include "stats.h"
 #include "worker.h"
 #include "zap.h"
@@ -75,7 +76,10 @@ struct master {
 	struct publisher pub;
 	struct dispatch disp;
 	struct stats stats;
-	struct engine *engine;
+	struct spawner spawner;    /* holds the engine, forks the workers */
+	char ruleset[24];          /* the serving engine's (image.h) */
+	double next_fill;          /* see fill_workers */
+	int verbose;
 	int curve;                 /* [security] curve_server_secret is set */
 	uint8_t server_secret[CURVE_KEY_BYTES];   /* wiped once applied */
 	struct zap zap;
@@ -166,23 +170,22 @@ static int setup_signals(struct master *m)
 	return 0;
 }
 
-static struct engine *load_engine(const struct config *c, char *err,
-    size_t errlen)
+/* Have the spawner load the configured engine; its ruleset into rs. */
+static int load_engine(struct master *m, char rs[24], char *err, size_t errlen)
 {
-	if (*c->image)
-		return engine_open(c->image, err, errlen);
-	return engine_build(c->gazetteers, c->rules, err, errlen);
+	return spawner_load(&m->spawner, m->cfg.image, m->cfg.gazetteers,
+	    m->cfg.rules, rs, err, errlen);
 }
 
 static int spawn(struct master *m, int index)
 {
+	char err[512];
 	struct wslot *w = dispatch_free_slot(&m->disp);
 	if (!w) {
 		log_warnx("out of memory for worker %d", index);
 		return -1;
 	}
 	struct worker_args a = {
-		.engine = m->engine,
 		.endpoint = m->ipc_endpoint,
 		.master_pid = (int)getpid(),
 		.serial = ++m->next_serial,
@@ -191,14 +194,12 @@ static int spawn(struct master *m, int index)
 		.max_message_bytes = m->cfg.max_message_bytes,
 		.nested = m->cfg.nested,
 	};
-	fflush(stderr);
-	pid_t pid = fork();
+	pid_t pid = spawner_spawn(&m->spawner, &a, err, sizeof err);
 	if (pid == -1) {
-		log_warn("fork worker %d", index);
+		log_warnx("worker %d.%u not started: %s", index, m->generation,
+		    err);
 		return -1;
 	}
-	if (pid == 0)
-		worker_main(&a);
 	w->pid = pid;
 	w->serial = a.serial;
 	w->index = index;
@@ -254,11 +255,90 @@ static void refuse(struct master *m, struct job *j, int kind,
 	job_free(j);
 }
 
+static void start_generation(struct master *m, const char *ruleset);
+
+/*
+ * Start a spawner and have it load the engine, when none runs (it died,
+ * or the last start failed). Its engine is built from the files as they
+ * are now: should they have changed since the serving generation was
+ * loaded, its workers would not be that generation's, so a new one
+ * starts, as after a reload. Returns 0 when a spawner is ready.
+ */
+static int restart_spawner(struct master *m)
+{
+	char err[1024], rs[24];
+	static int quiet;          /* one warning per outage, not per second */
+	if (m->spawner.fd != -1)
+		return 0;
+	if (spawner_start(&m->spawner, m->verbose, err, sizeof err) == -1 ||
+	    load_engine(m, rs, err, sizeof err) == -1) {
+		if (!quiet++)
+			log_warnx("no spawner: %s; no worker can start until "
+			    "one does (trying again every second)", err);
+		spawner_stop(&m->spawner);
+		return -1;
+	}
+	quiet = 0;
+	log_info("spawner restarted, pid %d, ruleset %s", (int)m->spawner.pid,
+	    rs);
+	if (strcmp(rs, m->ruleset)) {
+		log_warnx("the engine's files changed since generation %u was "
+		    "loaded (ruleset %s, now %s): starting generation %u",
+		    m->generation, m->ruleset, rs, m->generation + 1);
+		start_generation(m, rs);
+	}
+	return 0;
+}
+
+/*
+ * Once a second: every worker of the serving generation that is missing
+ * (its start failed, or the spawner was down when it died) is started.
+ */
+static void fill_workers(struct master *m, double now)
+{
+	if (m->stopping || now < m->next_fill)
+		return;
+	m->next_fill = now + 1.0;
+	if (restart_spawner(m) == -1)
+		return;
+	for (int i = 1; i <= m->cfg.workers; i++) {
+		int found = 0;
+		for (int k = 0; k < m->disp.nslots && !found; k++)
+			found = m->disp.slots[k].pid &&
+			    m->disp.slots[k].index == i &&
+			    m->disp.slots[k].generation == m->generation;
+		if (!found)
+			spawn(m, i);
+	}
+}
+
+/* The spawner is gone: its fd is closed, a new one starts at once. */
+static void spawner_died(struct master *m, int st)
+{
+	m->stats.spawner_restarts++;
+	if (WIFSIGNALED(st))
+		log_warnx("the spawner (pid %d) was killed by signal %d",
+		    (int)m->spawner.pid, WTERMSIG(st));
+	else
+		log_warnx("the spawner (pid %d) exited with status %d",
+		    (int)m->spawner.pid, WEXITSTATUS(st));
+	if (m->spawner.fd != -1)
+		close(m->spawner.fd);
+	m->spawner.fd = -1;
+	m->spawner.pid = 0;
+	if (!m->stopping)
+		m->next_fill = 0;    /* fill_workers restarts it now */
+}
+
 static void reap(struct master *m)
 {
 	int st;
 	pid_t pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == m->spawner.pid) {
+			spawner_died(m, st);
+			continue;
+		}
 		struct wslot *w = dispatch_by_pid(&m->disp, pid);
 		if (!w)
 			continue;
@@ -329,7 +409,28 @@ static void check_deadlines(struct master *m, double now)
 }
 
 /*
- * Build the new engine beside the old; only if it loads, start a new
+ * The spawner's engine (ruleset) serves from now on: a new generation of
+ * workers starts, and the old one retires (each old worker finishes what
+ * it holds, then is told to quit; it keeps its copy of the old engine).
+ */
+static void start_generation(struct master *m, const char *ruleset)
+{
+	snprintf(m->ruleset, sizeof m->ruleset, "%s", ruleset);
+	m->generation++;
+	for (int i = 0; i < m->disp.nslots; i++) {
+		struct wslot *w = &m->disp.slots[i];
+		if (!w->pid)
+			continue;
+		w->retiring = 1;
+		if (w->nheld == 0)
+			send_quit(m, w);
+	}
+	for (int i = 1; i <= m->cfg.workers; i++)
+		spawn(m, i);
+}
+
+/*
+ * Have the spawner build the new engine beside the old; only if it loads, start a new
  * generation and retire the old one (each old worker finishes what it
  * holds, then is told to quit). Returns 0, or -1 with err set.
  */
@@ -353,8 +454,8 @@ static int reload(struct master *m, char *err, size_t errlen)
 			    m->zap.allowed.n);
 	}
 	double t0 = now_s();
-	struct engine *e = load_engine(&m->cfg, err, errlen);
-	if (!e) {
+	char rs[24];
+	if (restart_spawner(m) == -1 || load_engine(m, rs, err, errlen) == -1) {
 		m->stats.reload_failures++;
 		log_warnx("reload failed, still serving generation %u: %s",
 		    m->generation, err);
@@ -369,26 +470,12 @@ static int reload(struct master *m, char *err, size_t errlen)
 		if (m->disp.slots[i].nheld)
 			m->disp.slots[i].head_started += now - t0;
 
-	struct engine *old = m->engine;
-	m->engine = e;
-	m->generation++;
-	for (int i = 0; i < m->disp.nslots; i++) {
-		struct wslot *w = &m->disp.slots[i];
-		if (!w->pid)
-			continue;
-		w->retiring = 1;
-		if (w->nheld == 0)
-			send_quit(m, w);
-	}
-	for (int i = 1; i <= m->cfg.workers; i++)
-		spawn(m, i);
-	/* The old workers carry their own copy of the old engine. */
-	engine_close(&old);
+	start_generation(m, rs);
 	m->stats.reloads++;
 	log_info("reloaded in %.0f ms: generation %u, ruleset %s",
-	    (now - t0) * 1000, m->generation, engine_ruleset(m->engine));
+	    (now - t0) * 1000, m->generation, m->ruleset);
 	sd_notifyf(0, "READY=1\nSTATUS=serving generation %u, ruleset %.12s",
-	    m->generation, engine_ruleset(m->engine));
+	    m->generation, m->ruleset);
 	if (*kerr) {
 		m->stats.reload_failures++;
 		snprintf(err, errlen, "engine reloaded, but curve_allowed "
@@ -611,12 +698,13 @@ static json_t *workers_json(struct master *m)
 static json_t *current_stats(struct master *m)
 {
 	json_t *o = stats_json(&m->stats, now_s(), workers_json(m),
-	    m->generation, engine_ruleset(m->engine));
+	    m->generation, m->ruleset);
 	json_object_set_new(o, "acks", json_integer((json_int_t)m->pub.acks));
 	json_object_set_new(o, "queued", json_integer((json_int_t)m->disp.queued));
 	json_object_set_new(o, "in_flight",
 	    json_integer((json_int_t)dispatch_in_flight(&m->disp)));
 	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "spawner_pid", json_integer(m->spawner.pid));
 	/* Connections (sockmon.h, zap.h): disconnects are those of the
 	 * ingest sockets' producers, which include ZMQ_MAXMSGSIZE drops. */
 	uint64_t disc = 0, hs = 0;
@@ -667,7 +755,7 @@ static void take_control(struct master *m)
 	if (!strcmp(cmd, "ping"))
 		r = json_pack("{s:s, s:i, s:i, s:s}", "status", "ok", "pid",
 		    (int)getpid(), "generation", (int)m->generation, "ruleset",
-		    engine_ruleset(m->engine));
+		    m->ruleset);
 	else if (!strcmp(cmd, "stats")) {
 		r = current_stats(m);
 		json_object_del(r, "seq");   /* only published messages have one */
@@ -676,7 +764,7 @@ static void take_control(struct master *m)
 		if (reload(m, err, sizeof err) == 0)
 			r = json_pack("{s:s, s:i, s:s}", "status", "ok",
 			    "generation", (int)m->generation, "ruleset",
-			    engine_ruleset(m->engine));
+			    m->ruleset);
 		else
 			r = json_pack("{s:s, s:s}", "status", "error",
 			    "message", err);
@@ -1049,6 +1137,7 @@ static void serve_loop(struct master *m)
 			return;
 		check_deadlines(m, now);
 		check_ipc_path(m, now);
+		fill_workers(m, now);
 		dispatch_run(&m->disp, m->wsock, now);
 
 		if (!m->ready_sent) {
@@ -1059,7 +1148,7 @@ static void serve_loop(struct master *m)
 			if (ready >= m->cfg.workers) {
 				sd_notifyf(0, "READY=1\nSTATUS=serving with %d "
 				    "workers, ruleset %.12s", m->cfg.workers,
-				    engine_ruleset(m->engine));
+				    m->ruleset);
 				log_info("ready: %d workers", ready);
 				m->ready_sent = 1;
 			}
@@ -1224,6 +1313,8 @@ int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	log_init("nerd", verbose);
+	m.verbose = verbose;
+	m.spawner.fd = -1;
 	config_defaults(&m.cfg);
 	if (config_load(&m.cfg, path, err, sizeof err) == -1) {
 		fprintf(stderr, "%s\n", err);
@@ -1250,13 +1341,21 @@ int cmd_serve(int argc, char **argv)
 		return 0;
 	}
 
+	/* The workers, forked by the spawner's short-lived children, become
+	 * this process's children (spawner.h). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		log_warn("prctl PR_SET_CHILD_SUBREAPER");
+		return 1;
+	}
 	double t0 = now_s();
-	if (!(m.engine = load_engine(&m.cfg, err, sizeof err))) {
+	if (spawner_start(&m.spawner, verbose, err, sizeof err) == -1 ||
+	    load_engine(&m, m.ruleset, err, sizeof err) == -1) {
 		log_err("cannot load the engine: %s", err);
+		spawner_stop(&m.spawner);
 		return 1;
 	}
 	log_info("engine loaded in %.0f ms, ruleset %s", (now_s() - t0) * 1000,
-	    engine_ruleset(m.engine));
+	    m.ruleset);
 	if (m.curve) {
 		uint8_t pub[CURVE_KEY_BYTES];
 		char z[CURVE_Z85_LEN + 1] = "?";
@@ -1301,6 +1400,6 @@ fail:
 	}
 	dispatch_free(&m.disp);
 	close_sockets(&m);
-	engine_close(&m.engine);
+	spawner_stop(&m.spawner);
 	return status;
 }

@@ -86,6 +86,8 @@ json_t *stats_json(const struct stats *s, double now, json_t *workers,
 	    json_integer((json_int_t)s->hello_retries));
 	json_object_set_new(o, "worker_socket_rebinds",
 	    json_integer((json_int_t)s->rebinds));
+	json_object_set_new(o, "spawner_restarts",
+	    json_integer((json_int_t)s->spawner_restarts));
 
 	json_t *lat = json_object();
 	if (s->lat_n) {

@@ -1,10 +1,9 @@
 /*
  * worker.c - the forked worker: article frames in, annotation out.
  *
- * The worker owns nothing the master made except the engine, which it
- * reads (copy-on-write pages shared with the master and its siblings).
- * It must not touch the master's ZeroMQ context: a context does not
- * survive fork(), so the worker makes its own.
+ * The spawner forks it (spawner.h), and it owns nothing the spawner made
+ * except the engine, which it reads (copy-on-write pages shared with the
+ * spawner and its siblings). It makes its own ZeroMQ context.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -242,6 +241,14 @@ void worker_main(const struct worker_args *a)
 	struct scratch *scratch = NULL;
 	int status = 1;
 
+	/* Forked by the spawner's short-lived child (spawner.h): wait to be
+	 * the master's, and only then ask to die with it; asked sooner, the
+	 * death of that child would kill this worker. */
+	for (int i = 0; getppid() != a->master_pid; i++) {
+		if (i == 2000)
+			_exit(1);        /* never the master's: it is gone */
+		usleep(1000);
+	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != a->master_pid)
 		_exit(1);            /* the master died before prctl() */

@@ -36,7 +36,7 @@ struct worker_result {
 };
 
 struct worker_args {
-	const struct engine *engine;  /* borrowed: the master's, copy-on-write */
+	const struct engine *engine;  /* the spawner's, copy-on-write */
 	const char *endpoint;         /* the master's ipc ROUTER */
 	int master_pid;               /* exit if the master is gone */
 	unsigned serial;              /* routing id */
@@ -50,8 +50,9 @@ struct worker_args {
 void worker_routing_id(unsigned serial, unsigned char id[5]);
 
 /*
- * The worker process's whole life, called in the child right after
- * fork(). Never returns: exits 0 when told to quit, 1 on failure.
+ * The worker process's whole life, called in the spawner's grandchild
+ * right after fork(). Never returns: exits 0 when told to quit, 1 on
+ * failure.
  */
 void worker_main(const struct worker_args *a) __attribute__((noreturn));
 

@@ -681,6 +681,66 @@ def case_lost_hello():
         d.close()
 
 
+def proc_field(pid, key):
+    """A field of /proc/PID/status ("PPid", "Threads"), as text."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def case_spawner():
+    """The workers are forked by a single-threaded spawner and re-parented
+    to the master (spawner.h). A spawner killed mid-stream is replaced, a
+    worker that dies meanwhile too, and no article is lost."""
+    d = Daemon(NERD, workers=2).start()
+    try:
+        col = Collector(d)
+        st = d.ctl("stats")
+        sp, master = st["spawner_pid"], st["pid"]
+        check(proc_field(sp, "PPid") == str(master),
+              f"spawner {sp}'s parent is {proc_field(sp, 'PPid')}", d)
+        check(proc_field(sp, "Threads") == "1",
+              f"spawner runs {proc_field(sp, 'Threads')} threads", d)
+        check(int(proc_field(master, "Threads")) > 1,
+              "the master runs no ZeroMQ threads?", d)
+        for pid in d.worker_pids():
+            check(proc_field(pid, "PPid") == str(master),
+                  f"worker {pid}'s parent is {proc_field(pid, 'PPid')}", d)
+        os.kill(sp, signal.SIGKILL)
+        arts = articles(N, seed=5)
+        t = stream(d, col, arts)
+        victim = d.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        t.join()
+        ok = col.wait_for(lambda c: len(c.annotations()) >= N, 60)
+        check(ok, f"only {len(col.annotations())} of {N}", d)
+        time.sleep(0.3)
+        col.stop()
+        exactly_once(col, arts, d)
+        st = d.ctl("stats")
+        check(st["spawner_restarts"] == 1 and st["spawner_pid"] not in
+              (0, sp), f"spawner_restarts {st['spawner_restarts']}, "
+              f"pid {st['spawner_pid']}", d)
+        check(st["generation"] == 1, f"generation {st['generation']}: "
+              f"the files did not change", d)
+        pids = d.worker_pids()
+        check(len(pids) == 2 and victim not in pids and all(
+              proc_field(p, "PPid") == str(master) for p in pids),
+              f"workers {pids}", d)
+        check(f"the spawner (pid {sp}) was killed by signal 9" in d.log(),
+              "the spawner's death was not logged", d)
+        r = d.ctl("reload")
+        check(r.get("status") == "ok" and r.get("generation") == 2,
+              f"reload after the spawner's restart: {r}", d)
+        print(f"ok: spawner {sp} killed and replaced by "
+              f"{st['spawner_pid']}, worker {victim} too, {N} annotations "
+              f"once each")
+    finally:
+        d.close()
+
+
 CASES = {
     "roundtrip": case_roundtrip,
     "kill_worker": case_kill_worker,
@@ -694,6 +754,7 @@ CASES = {
     "signal_storm": case_signal_storm,
     "silent_worker": case_silent_worker,
     "lost_hello": case_lost_hello,
+    "spawner": case_spawner,
 }
 
 if __name__ == "__main__":
