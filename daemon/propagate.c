@@ -136,11 +136,15 @@ static const char *particle[] = {
 	NULL,
 };
 
+/* A particle, perhaps behind proclitics (فأبو، لابن، وبنت). */
 static int is_particle(const char *w, size_t n)
 {
-	for (int k = 0; particle[k]; k++)
-		if (strlen(particle[k]) == n && !memcmp(particle[k], w, n))
+	for (int k = 0; particle[k]; k++) {
+		size_t pn = strlen(particle[k]);
+		if (pn <= n && !memcmp(particle[k], w + n - pn, pn) &&
+		    is_proclitics(w, n - pn))
 			return 1;
+	}
 	return 0;
 }
 
