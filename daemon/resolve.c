@@ -39,6 +39,54 @@ static int by_position(const void *pa, const void *pb)
 	return a->nested - b->nested;
 }
 
+static int by_start(const void *pa, const void *pb)
+{
+	const struct mention *a = &cmp_base[*(const size_t *)pa];
+	const struct mention *b = &cmp_base[*(const size_t *)pb];
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Gather field f's gazetteer mentions in rs->gaz, by start; their count. */
+static size_t gather_gazetteer(const struct mentions *m, int f,
+    struct resolve_scratch *rs)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].field == f && m->v[i].kind == SRC_GAZETTEER)
+			rs->gaz[n++] = i;
+	qsort(rs->gaz, n, sizeof *rs->gaz, by_start);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t e = m->v[rs->gaz[i]].end;
+		rs->gaz_maxend[i] = i && rs->gaz_maxend[i - 1] > e ?
+		    rs->gaz_maxend[i - 1] : e;
+	}
+	return n;
+}
+
+/* Does x cross one of the ng gazetteer mentions (neither inside the
+ * other)? One that starts before x and ends inside it, or one that
+ * starts inside x and ends after it. */
+static int crosses(const struct mentions *m, const struct mention *x,
+    const struct resolve_scratch *rs, size_t ng)
+{
+	size_t lo = 0, hi = ng;    /* the first that starts at or after x */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->v[rs->gaz[mid]].start < x->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && rs->gaz_maxend[lo - 1] > x->start &&
+	    rs->gaz_maxend[lo - 1] < x->end)
+		return 1;
+	for (size_t i = lo; i < ng && m->v[rs->gaz[i]].start < x->end; i++)
+		if (m->v[rs->gaz[i]].start > x->start &&
+		    m->v[rs->gaz[i]].end > x->end)
+			return 1;
+	return 0;
+}
+
 void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
     struct resolve_scratch *rs)
 {
@@ -48,6 +96,14 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		rs->ocap = m->n * 2;
 		rs->order = realloc(rs->order, rs->ocap * sizeof *rs->order);
 		if (!rs->order)
+			abort();
+	}
+	if (rs->gcap < m->n) {
+		rs->gcap = m->n * 2;
+		rs->gaz = realloc(rs->gaz, rs->gcap * sizeof *rs->gaz);
+		rs->gaz_maxend = realloc(rs->gaz_maxend,
+		    rs->gcap * sizeof *rs->gaz_maxend);
+		if (!rs->gaz || !rs->gaz_maxend)
 			abort();
 	}
 	for (size_t i = 0; i < m->n; i++)
@@ -74,9 +130,12 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 			for (uint32_t c = x->start + 1; c < x->end; c++)
 				rs->owner[c] = -1;
 		}
+		size_t ng = gather_gazetteer(m, f, rs);
 		for (size_t k = 0; k < m->n; k++) {
 			struct mention *x = &m->v[rs->order[k]];
 			if (x->field != f)
+				continue;
+			if (x->kind == SRC_RULE && ng && crosses(m, x, rs, ng))
 				continue;
 			int32_t first = rs->owner[x->start];
 			int free_all = 1, inside_one = first >= 0;
@@ -120,5 +179,7 @@ void resolve_scratch_free(struct resolve_scratch *rs)
 {
 	free(rs->owner);
 	free(rs->order);
+	free(rs->gaz);
+	free(rs->gaz_maxend);
 	memset(rs, 0, sizeof *rs);
 }

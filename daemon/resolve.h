@@ -1,9 +1,11 @@
 /*
  * resolve.h - pick one reading where candidate mentions overlap.
  *
- * Within one field: the longest span wins, then the higher priority, then
- * the source (gazetteer before rule before propagation), then the earlier
- * start. A loser that lies wholly inside one winner is kept as nested
+ * Within one field: a rule's mention that crosses a gazetteer's (each
+ * holds a part of the other, as "حسين عقوبة" across "صدام حسين") is
+ * dropped: a known name is not split by a guess. Then the longest span
+ * wins, then the higher priority, then the source (gazetteer before rule
+ * before propagation), then the earlier start. A loser that lies wholly inside one winner is kept as nested
  * when nested is set; every other loser is dropped. Afterwards m holds the
  * kept mentions of every field, ordered by field and start.
  */
@@ -18,6 +20,9 @@ struct resolve_scratch {
 	size_t cap;
 	size_t *order;
 	size_t ocap;
+	size_t *gaz;           /* one field's gazetteer mentions, by start */
+	uint32_t *gaz_maxend;  /* the largest end of gaz[0..i] */
+	size_t gcap;
 };
 
 void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,

@@ -1,4 +1,5 @@
-/* Overlap resolution: longest, then priority, then source; nested. */
+/* Overlap resolution: no rule across a gazetteer mention; longest, then
+ * priority, then source; nested. */
 #include "check.h"
 #include "resolve.h"
 
@@ -21,20 +22,28 @@ int main(void)
 	struct resolve_scratch rs = {0};
 	uint32_t ncp[NFIELDS] = {0, 100};
 
-	add(&m, 0, 10, 50, SRC_GAZETTEER);
-	add(&m, 5, 20, 10, SRC_RULE);  /* longer: wins */
+	add(&m, 5, 10, 50, SRC_GAZETTEER);
+	add(&m, 5, 20, 10, SRC_RULE);  /* holds it, longer: wins */
 	add(&m, 30, 35, 40, SRC_RULE);
 	add(&m, 30, 35, 60, SRC_RULE); /* same span, higher priority: wins */
 	add(&m, 40, 45, 50, SRC_RULE);
 	add(&m, 40, 45, 50, SRC_GAZETTEER); /* same, gazetteer first */
 	add(&m, 50, 60, 50, SRC_GAZETTEER);
 	add(&m, 52, 55, 50, SRC_GAZETTEER); /* inside: nested or dropped */
+	/* "صدام حسين" and "حسين عقوبة": the rule's is longer, but crosses
+	 * the known name: dropped, from either side */
+	add(&m, 70, 79, 50, SRC_GAZETTEER);
+	add(&m, 75, 85, 50, SRC_RULE);
+	add(&m, 86, 92, 50, SRC_RULE);
+	add(&m, 90, 95, 50, SRC_GAZETTEER);
 	resolve(&m, ncp, 0, &rs);
-	CHECK(m.n == 4);
+	CHECK(m.n == 6);
 	CHECK(m.v[0].start == 5 && m.v[0].end == 20);
 	CHECK(m.v[1].start == 30 && m.v[1].prio == 60);
 	CHECK(m.v[2].start == 40 && m.v[2].kind == SRC_GAZETTEER);
 	CHECK(m.v[3].start == 50 && !m.v[3].nested);
+	CHECK(m.v[4].start == 70 && m.v[4].kind == SRC_GAZETTEER);
+	CHECK(m.v[5].start == 90 && m.v[5].kind == SRC_GAZETTEER);
 
 	m.n = 0;
 	add(&m, 50, 60, 50, SRC_GAZETTEER);
