@@ -177,5 +177,16 @@ got = types_of("ar", "وصل الوفد إلى كابل، وقالت آبل إن
 check("ابل" not in got and got.get("آبل") == "ORGANIZATION" and got.get("بوش") == "PERSON",
       f"short words behind ب/ك: {got}")
 
+# 10. Directions and common nouns that some country names a region by
+#     (Burkina Faso's Est and Nord, Papua New Guinea's Gulf) are no places.
+got = types_of("fr", "Est-ce que le Nord vote ? Le centre-ville de Rabat.")
+check(set(got) == {"Rabat"}, f"French ordinary words as places: {got}")
+got = types_of("en", "East of the river, the Gulf states and the North met in Rabat.")
+check("East" not in got and "North" not in got and "Gulf" not in got,
+      f"English ordinary words as places: {got}")
+got = types_of("ar", "وفي جنوب البلاد والخليج الشمالي يسطع نور الشمس، والوحدة ممكنة.")
+check(not {"جنوب", "الخليج", "نور", "الوحدة"} & set(got),
+      f"Arabic ordinary words as places: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)

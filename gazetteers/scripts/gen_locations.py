@@ -52,6 +52,25 @@ def cities(lang):
     return out
 
 
+# Subdivisions named by an ordinary word: a direction, a landform, a
+# common noun (Burkina Faso's Est and Nord, Papua New Guinea's Gulf, South
+# Sudan's Unity and Lakes, Cameroon's Littoral). Tagged, they turned "Est-ce
+# que", "East of", جنوب (south), نور (light, and a given name) and الخليج
+# (the Gulf) into places. Such one-word names are dropped (in Arabic, found
+# by the English name); the longer ones ("Région du Nord", المنطقة الشرقية)
+# and proper one-word names (Vesturland) name the place and stay.
+GENERIC = {
+    'Capital', 'Central', 'Centre', 'Coast', 'Coastal', 'East', 'Eastern',
+    'Est', 'Gulf', 'Highlands', 'Interior', 'Islands', 'Lakes', 'Littoral',
+    'Lower', 'Maritime', 'Mountain', 'Nord', 'North', 'Northern', 'Ouest',
+    'Plateau', 'Sahel', 'South', 'Southern', 'Sud', 'Unity', 'Upper', 'West',
+    'Western', 'Golfe', 'Unité',
+}
+# Arabic names of places that are ordinary words first: البسيط (simple;
+# Albacete), الزيتون (olives; Żejtun), الوسطى (middle; Deir al-Balah).
+ORDINARY_AR = {'البسيط', 'الزيتون', 'الوسطى'}
+
+
 def main():
     # names that are something else first: countries (their own list),
     # the hand-written regions,
@@ -68,7 +87,9 @@ def main():
             canon = names['en'][code]
             for lang in LANGS:
                 s = names[lang].get(code)
-                if not s or len(s) < 3 or any(ch.isdigit() for ch in s):
+                if not s or len(s) < 3 or any(ch.isdigit() for ch in s) \
+                        or s in ORDINARY_AR or s.title() in GENERIC or \
+                        (lang == 'ar' and canon in GENERIC and ' ' not in s):
                     continue
                 key = norm_key(s)
                 if key in taken or (key, code) in seen:
