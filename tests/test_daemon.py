@@ -55,6 +55,16 @@ def exactly_once(col, arts, d):
     return anns
 
 
+def all_once(col, arts, d):
+    """Wait for an annotation of every article (60 s), then hold the
+    collector to exactly one each."""
+    ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 60)
+    check(ok, f"only {len(col.annotations())} of {len(arts)}", d)
+    time.sleep(0.3)               # anything extra arrives, to be seen
+    col.stop()
+    exactly_once(col, arts, d)
+
+
 def seq_no_gaps(col, d):
     seqs = [o["seq"] for _, o in col.snapshot()]
     check(seqs == sorted(seqs), "seq not increasing", d)
@@ -115,11 +125,7 @@ def case_kill_worker():
         victim = victim or d.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         t.join()
-        ok = col.wait_for(lambda c: len(c.annotations()) >= N, 60)
-        check(ok, f"only {len(col.annotations())} of {N}", d)
-        time.sleep(0.3)
-        col.stop()
-        exactly_once(col, arts, d)
+        all_once(col, arts, d)
         st = d.ctl("stats")
         check(st["worker_deaths"] == 1, f"worker_deaths {st['worker_deaths']}",
               d)
@@ -714,11 +720,7 @@ def case_spawner():
         victim = d.worker_pids()[0]
         os.kill(victim, signal.SIGKILL)
         t.join()
-        ok = col.wait_for(lambda c: len(c.annotations()) >= N, 60)
-        check(ok, f"only {len(col.annotations())} of {N}", d)
-        time.sleep(0.3)
-        col.stop()
-        exactly_once(col, arts, d)
+        all_once(col, arts, d)
         st = d.ctl("stats")
         check(st["spawner_restarts"] == 1 and st["spawner_pid"] not in
               (0, sp), f"spawner_restarts {st['spawner_restarts']}, "
