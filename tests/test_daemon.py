@@ -736,9 +736,34 @@ def case_spawner():
         r = d.ctl("reload")
         check(r.get("status") == "ok" and r.get("generation") == 2,
               f"reload after the spawner's restart: {r}", d)
+        # A worker and the spawner at once: the worker's replacement may
+        # find no spawner to ask; the master must start it once the
+        # spawner is back (fill_workers), not leave one worker short.
+        t0 = time.time()
+        while len(d.worker_pids()) != 2 and time.time() - t0 < 10:
+            time.sleep(0.05)      # the reload's new generation, up
+        sp2 = d.ctl("stats")["spawner_pid"]
+        w = d.worker_pids()[0]
+        os.kill(w, signal.SIGKILL)
+        os.kill(sp2, signal.SIGKILL)
+        t0, pids = time.time(), []
+        while time.time() - t0 < 10:
+            st = d.ctl("stats")
+            pids = [x["pid"] for x in st["workers"] if x["ready"] and
+                    not x["retiring"]]
+            if len(pids) == 2 and w not in pids and st["spawner_pid"] not in (0, sp2):
+                break
+            time.sleep(0.1)
+        check(len(pids) == 2 and w not in pids, f"after a worker and the "
+              f"spawner died at once, workers {st['workers']}", d)
+        col2 = Collector(d)
+        arts2 = articles(200, seed=6)
+        push(d, arts2)
+        all_once(col2, arts2, d)
         print(f"ok: spawner {sp} killed and replaced by "
               f"{st['spawner_pid']}, worker {victim} too, {N} annotations "
-              f"once each")
+              f"once each; a worker and the spawner killed at once: both "
+              f"back, {len(arts2)} more annotated")
     finally:
         d.close()
 
