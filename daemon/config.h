@@ -19,7 +19,7 @@ struct config {
 	size_t max_message_bytes; /* whole input message (both frames) */
 	double stats_interval_s;  /* 0: never publish stats */
 	unsigned prefetch;        /* articles a worker may hold at once */
-	char runtime_dir[256];    /* the workers' and control ipc sockets */
+	char runtime_dir[256];    /* the control socket's, by default */
 	int runtime_dir_tmp;      /* it is the /tmp/nerd-<uid> fallback,
 	                             which must be ours and private */
 

@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dispatch.h"
 #include "log.h"
-#include "worker.h"
-#include "zretry.h"
+#include "wire.h"
 
 int dispatch_init(struct dispatch *d, int nslots, unsigned prefetch)
 {
@@ -41,6 +42,17 @@ void job_free(struct job *j)
 	free(j);
 }
 
+/* Close the slot's socket and free its buffers. */
+static void slot_close(struct wslot *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	buf_free(&w->out);
+	buf_free(&w->in);
+	w->out_off = 0;
+}
+
 void dispatch_free(struct dispatch *d)
 {
 	while (d->head) {
@@ -53,6 +65,9 @@ void dispatch_free(struct dispatch *d)
 	for (int i = 0; i < d->nslots; i++)
 		for (unsigned k = 0; k < d->slots[i].nheld; k++)
 			job_free(d->slots[i].held[k]);
+	for (int i = 0; i < d->nslots; i++)
+		if (d->slots[i].pid)
+			slot_close(&d->slots[i]);
 	free(d->slots);
 	d->slots = NULL;
 	d->nslots = 0;
@@ -97,44 +112,62 @@ static struct wslot *pick(struct dispatch *d)
 	return best;
 }
 
-/*
- * Send job j to w. Returns 0, or -1 if w cannot be reached. Once the
- * routing frame is taken, the rest go to the same pipe: they fail only if
- * the peer left meanwhile, and then its death requeues the job. A signal
- * (EINTR) is retried, never taken for a gone peer (zretry.h).
- */
-static int send_job(void *sock, struct wslot *w, struct job *j)
+/* What a slot's output buffer may keep once written out. */
+#define KEEP_BYTES (8u << 20)
+
+int dispatch_flush(struct wslot *w)
 {
-	unsigned char rid[5];
-	worker_routing_id(w->serial, rid);
-	if (zr_send(sock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
-		return -1;   /* EHOSTUNREACH: ROUTER_MANDATORY, the peer left */
-	zr_send(sock, "J", 1, ZMQ_SNDMORE);
-	zr_send(sock, &j->id, 8, j->nframes ? ZMQ_SNDMORE : 0);
-	for (int i = 0; i < j->nframes; i++) {
-		/* A copy shares the bytes (reference counted): the job keeps
-		 * its frames for a redispatch. */
-		zmq_msg_t c;
-		zmq_msg_init(&c);
-		zmq_msg_copy(&c, &j->frames[i]);
-		if (zr_msg_send(&c, sock, i + 1 < j->nframes ? ZMQ_SNDMORE : 0)
-		    == -1)
-			zmq_msg_close(&c);
+	while (w->out_off < w->out.len) {
+		ssize_t n = send(w->fd, w->out.data + w->out_off,
+		    w->out.len - w->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			/* EPIPE, ECONNRESET: the worker is gone; SIGCHLD
+			 * follows, and its jobs are dispatched again then. */
+			log_debug("worker %d (pid %d) unreachable: %s", w->index,
+			    (int)w->pid, strerror(errno));
+			w->ready = 0;
+			break;
+		}
+		w->out_off += (size_t)n;
 	}
+	w->out.len = w->out_off = 0;
+	if (w->out.cap > KEEP_BYTES)
+		buf_free(&w->out);
 	return 0;
 }
 
-void dispatch_run(struct dispatch *d, void *sock, double now)
+void dispatch_send(struct wslot *w, char type, uint64_t job, unsigned nparts,
+    const void *const *parts, const size_t *lens)
+{
+	wire_add(&w->out, type, job, nparts, parts, lens);
+	dispatch_flush(w);
+}
+
+/* Queue job j for w (written by dispatch_flush). The job keeps its
+ * frames for a redispatch. */
+static void send_job(struct wslot *w, struct job *j)
+{
+	const void *parts[2];
+	size_t lens[2];
+	for (int i = 0; i < j->nframes; i++) {
+		parts[i] = zmq_msg_data(&j->frames[i]);
+		lens[i] = zmq_msg_size(&j->frames[i]);
+	}
+	wire_add(&w->out, 'J', j->id, (unsigned)j->nframes, parts, lens);
+}
+
+void dispatch_run(struct dispatch *d, double now)
 {
 	struct wslot *w;
+	int sent = 0;
 	while (d->head && (w = pick(d))) {
 		struct job *j = d->head;
-		if (send_job(sock, w, j) == -1) {
-			log_debug("worker %d (pid %d) unreachable: %s", w->index,
-			    (int)w->pid, zmq_strerror(zmq_errno()));
-			w->ready = 0;
-			continue;
-		}
+		send_job(w, j);
+		sent = 1;
 		d->head = j->next;
 		if (!d->head)
 			d->tail = NULL;
@@ -144,18 +177,10 @@ void dispatch_run(struct dispatch *d, void *sock, double now)
 			w->head_started = now;
 		w->held[w->nheld++] = j;
 	}
-}
-
-struct wslot *dispatch_by_id(struct dispatch *d, const void *rid, size_t len)
-{
-	unsigned serial;
-	if (len != 5 || ((const unsigned char *)rid)[0] != 'w')
-		return NULL;
-	memcpy(&serial, (const unsigned char *)rid + 1, 4);
-	for (int i = 0; i < d->nslots; i++)
-		if (d->slots[i].pid && d->slots[i].serial == serial)
-			return &d->slots[i];
-	return NULL;
+	/* One write per worker for all the jobs it was given. */
+	for (int i = 0; sent && i < d->nslots; i++)
+		if (d->slots[i].pid && d->slots[i].out.len > d->slots[i].out_off)
+			dispatch_flush(&d->slots[i]);
 }
 
 struct wslot *dispatch_by_pid(struct dispatch *d, pid_t pid)
@@ -220,17 +245,9 @@ struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
 		push_front(d, w->held[k - 1]);
 		(*retried)++;
 	}
+	slot_close(w);
 	memset(w, 0, sizeof *w);
 	return poison;
-}
-
-unsigned dispatch_worker_reset(struct dispatch *d, struct wslot *w)
-{
-	unsigned n = w->nheld;
-	for (unsigned k = w->nheld; k > 0; k--)
-		push_front(d, w->held[k - 1]);
-	w->nheld = 0;
-	return n;
 }
 
 struct wslot *dispatch_overdue(struct dispatch *d, double now,

@@ -22,6 +22,7 @@
 
 #include <zmq.h>
 
+#include "buf.h"
 #include "publish.h"
 
 #define DISPATCH_MAX_PREFETCH 64
@@ -39,12 +40,15 @@ struct job {
 
 struct wslot {
 	pid_t pid;               /* 0: the slot is free */
-	unsigned serial;         /* routing id, see worker.h */
+	int fd;                  /* the master's end of its socketpair */
+	int eof;                 /* the worker closed it: not polled */
+	struct buf out;          /* messages not yet written to fd */
+	size_t out_off;          /* how much of out is written */
+	struct buf in;           /* bytes read from fd, not yet taken */
 	int index;               /* 1..N within its generation */
 	unsigned generation;
 	int ready;               /* said hello, and reachable */
 	int greeted;             /* its hello has arrived, ever */
-	unsigned hellos;         /* hellos received (more: see serve.c) */
 	int retiring;            /* old generation or stopping: no new jobs */
 	int quit_sent;
 	int killed;              /* SIGKILLed: 1 past its deadline, 2 silent
@@ -81,14 +85,20 @@ void dispatch_submit(struct dispatch *d, struct job *j);
 
 /*
  * Send queued jobs to ready, non-retiring workers with room, least loaded
- * first, over sock (the workers' ROUTER). A worker that cannot be reached
- * is left for the caller to notice (it will die or be reaped); its job
- * stays queued. now: monotonic seconds.
+ * first, over their sockets (worker.h). A worker that cannot be reached
+ * is left for the caller to notice (it will die or be reaped); it is no
+ * longer ready. now: monotonic seconds.
  */
-void dispatch_run(struct dispatch *d, void *sock, double now);
+void dispatch_run(struct dispatch *d, double now);
 
-/* The slot with that routing id / pid, or NULL. */
-struct wslot *dispatch_by_id(struct dispatch *d, const void *rid, size_t len);
+/* Queue a message for worker w and write what its socket takes now. */
+void dispatch_send(struct wslot *w, char type, uint64_t job, unsigned nparts,
+    const void *const *parts, const size_t *lens);
+/* Write what the socket of w takes of its queued messages. Returns 1 if
+ * some remain queued (poll for POLLOUT), else 0. */
+int dispatch_flush(struct wslot *w);
+
+/* The slot with that pid, or NULL. */
 struct wslot *dispatch_by_pid(struct dispatch *d, pid_t pid);
 /* A free slot (pid 0), growing the table if needed. */
 struct wslot *dispatch_free_slot(struct dispatch *d);
@@ -107,14 +117,6 @@ struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
  */
 struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,
     unsigned *retried);
-
-/*
- * Worker w is alive but lost what was sent to it (it said hello again
- * over a new connection): requeue what it held at the front of the queue,
- * as if it had died, but keep the slot and count no death. Returns the
- * number of jobs requeued.
- */
-unsigned dispatch_worker_reset(struct dispatch *d, struct wslot *w);
 
 /* The first non-killed worker whose job in work is past deadline_s. */
 struct wslot *dispatch_overdue(struct dispatch *d, double now,

@@ -31,12 +31,6 @@ static const struct {
 	    "Engine reloads that failed (the old engine kept serving)."},
 	{"acks", "nerd_acks_total", "counter",
 	    "Acknowledgements sent on the acked ingest socket."},
-	{"hello_retries", "nerd_hello_retries_total", "counter",
-	    "Worker hellos said again over a new connection (the first "
-	    "went unanswered)."},
-	{"worker_socket_rebinds", "nerd_worker_socket_rebinds_total",
-	    "counter", "Times the workers' ipc socket was bound again "
-	    "after its file was removed or replaced."},
 	{"spawner_restarts", "nerd_spawner_restarts_total", "counter",
 	    "Times the process that forks the workers died and was "
 	    "replaced."},

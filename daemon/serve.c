@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,7 +73,7 @@ static volatile sig_atomic_t got_hup, got_term, got_chld;
 struct master {
 	struct config cfg;
 	void *ctx;
-	void *ingest, *acked, *control, *wsock;
+	void *ingest, *acked, *control;
 	struct publisher pub;
 	struct dispatch disp;
 	struct stats stats;
@@ -86,12 +87,8 @@ struct master {
 	struct sockmon mon[MAX_MONITORS];
 	int nmon;
 	unsigned generation;
-	unsigned next_serial;
-	char ipc_path[300];
-	char ipc_endpoint[320];
-	dev_t ipc_dev;             /* the socket file we bound (see */
-	ino_t ipc_ino;             /* check_ipc_path) */
-	double next_ipc_check;
+	zmq_pollitem_t *items;     /* the poll set, grown with the slots */
+	int nitems;
 	int sigfd;                 /* signalfd of the blocked signals */
 	int stopping;
 	int ready_sent;
@@ -185,23 +182,33 @@ static int spawn(struct master *m, int index)
 		log_warnx("out of memory for worker %d", index);
 		return -1;
 	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair for worker %d", index);
+		return -1;
+	}
 	struct worker_args a = {
-		.endpoint = m->ipc_endpoint,
+		.fd = sv[1],
 		.master_pid = (int)getpid(),
-		.serial = ++m->next_serial,
 		.index = index,
 		.generation = m->generation,
 		.max_message_bytes = m->cfg.max_message_bytes,
 		.nested = m->cfg.nested,
 	};
 	pid_t pid = spawner_spawn(&m->spawner, &a, err, sizeof err);
+	/* The spawner (and through it the worker) has its own copy of the
+	 * worker's end now; the master keeps only its own. */
+	close(sv[1]);
 	if (pid == -1) {
 		log_warnx("worker %d.%u not started: %s", index, m->generation,
 		    err);
+		close(sv[0]);
 		return -1;
 	}
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	memset(w, 0, sizeof *w);
 	w->pid = pid;
-	w->serial = a.serial;
+	w->fd = sv[0];
 	w->index = index;
 	w->generation = m->generation;
 	w->started = now_s();
@@ -210,18 +217,15 @@ static int spawn(struct master *m, int index)
 	return 0;
 }
 
-/* Tell w to finish and exit. quit_sent is set only once "Q" has left: a
- * worker marked told but never told would never exit. A send can fail
- * only when w is already gone (EHOSTUNREACH), and reap() will see that. */
-static void send_quit(struct master *m, struct wslot *w)
+/* Tell w to finish and exit: "Q" goes to w's output buffer, which is
+ * written out whole (dispatch_flush) unless w is gone, and then reap()
+ * sees that. */
+static void send_quit(struct wslot *w)
 {
-	unsigned char rid[5];
 	if (w->quit_sent || !w->ready)
 		return;
-	worker_routing_id(w->serial, rid);
-	if (zr_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
-	    != -1 && zr_send(m->wsock, "Q", 1, 0) != -1)
-		w->quit_sent = 1;
+	dispatch_send(w, 'Q', 0, 0, NULL, NULL);
+	w->quit_sent = 1;
 }
 
 /* What the signalfd holds, as the flags the loop acts on. */
@@ -330,6 +334,8 @@ static void spawner_died(struct master *m, int st)
 		m->next_fill = 0;    /* fill_workers restarts it now */
 }
 
+static void take_results(struct master *m, struct wslot *w);
+
 static void reap(struct master *m)
 {
 	int st;
@@ -359,6 +365,8 @@ static void reap(struct master *m)
 		} else
 			log_debug("worker %d.%u (pid %d) retired", index, gen,
 			    (int)pid);
+		/* What it answered before it went is as good as any. */
+		take_results(m, w);
 		unsigned retried = 0;
 		struct job *poison = dispatch_worker_gone(&m->disp, w, &retried);
 		m->stats.retries += retried;
@@ -377,10 +385,38 @@ static void reap(struct master *m)
 	}
 }
 
+/* Has w held its article in work, or its silence since its start,
+ * for longer than allowed? */
+static int overdue(const struct wslot *w, double now, double dl)
+{
+	if (!w->pid || w->killed)
+		return 0;
+	return (w->nheld && now - w->head_started > dl) ||
+	    (!w->greeted && now - w->started >= HELLO_DEADLINE_S);
+}
+
+/*
+ * Kill the workers whose article in work is past the deadline, and those
+ * still silent HELLO_DEADLINE_S after their start. An answer or a hello
+ * may be waiting unread in the socket (the loop checks deadlines before
+ * it reads, and may itself have been held up by a reload, a fork or a
+ * starved CPU): each overdue worker's socket is read first, and only one
+ * still overdue is killed, not one that met its deadline and would have
+ * its articles done twice.
+ */
 static void check_deadlines(struct master *m, double now)
 {
 	struct wslot *w;
 	double dl = m->cfg.deadline_ms / 1000.0;
+	int late = 0;
+	for (int i = 0; i < m->disp.nslots; i++)
+		if (overdue(w = &m->disp.slots[i], now, dl)) {
+			take_results(m, w);
+			late = 1;
+		}
+	if (!late)
+		return;
+	now = now_s();
 	while ((w = dispatch_overdue(&m->disp, now, dl))) {
 		log_warnx("worker %d.%u (pid %d) passed its deadline of %u ms; "
 		    "killing it", w->index, w->generation, (int)w->pid,
@@ -389,21 +425,20 @@ static void check_deadlines(struct master *m, double now)
 		w->killed = 1;
 		m->stats.deadline_kills++;
 	}
-	/* A worker still silent long after its fork is stuck starting: under
-	 * AddressSanitizer a child can inherit a lock of the sanitizer's
-	 * allocator held by one of the master's ZeroMQ threads at fork() and
-	 * wait on it for ever. Kill it; reap() replaces it like any worker
-	 * that died, and an old generation's is not left behind unretired. */
+	/* A worker still silent long after its start is stuck starting (or
+	 * stopped): nothing it was sent gets done. Kill it; reap() replaces
+	 * it like any worker that died, and an old generation's is not left
+	 * behind unretired. */
 	for (int i = 0; i < m->disp.nslots; i++) {
-		struct wslot *s = &m->disp.slots[i];
-		if (!s->pid || s->ready || s->killed ||
-		    now - s->started < HELLO_DEADLINE_S)
+		w = &m->disp.slots[i];
+		if (!w->pid || w->greeted || w->killed ||
+		    now - w->started < HELLO_DEADLINE_S)
 			continue;
 		log_warnx("worker %d.%u (pid %d) has not said hello %d s after "
-		    "it started; killing it", s->index, s->generation,
-		    (int)s->pid, HELLO_DEADLINE_S);
-		kill(s->pid, SIGKILL);
-		s->killed = 2;
+		    "it started; killing it", w->index, w->generation,
+		    (int)w->pid, HELLO_DEADLINE_S);
+		kill(w->pid, SIGKILL);
+		w->killed = 2;
 		m->stats.hello_kills++;
 	}
 }
@@ -423,7 +458,7 @@ static void start_generation(struct master *m, const char *ruleset)
 			continue;
 		w->retiring = 1;
 		if (w->nheld == 0)
-			send_quit(m, w);
+			send_quit(w);
 	}
 	for (int i = 1; i <= m->cfg.workers; i++)
 		spawn(m, i);
@@ -553,130 +588,144 @@ static int take_input(struct master *m, void *sock, int acked)
 }
 
 /*
- * A worker's hello (attempt: its number, from 1): it is ready, and told
- * so ("K"). A worker says hello again, over a new connection, when the
- * last had no answer within a second or more (worker.c): that hello, or
- * the answer, was lost with its connection. Both ways it is counted. If
- * an earlier hello did arrive, what the master sent the worker since was
- * lost with the old connection: the jobs it holds go back to the queue.
+ * A worker's hello: it is ready. The stream cannot lose it, nor anything
+ * sent after it, so there is nothing to answer and nothing to say again.
  */
-static void take_hello(struct master *m, struct wslot *w, uint32_t attempt)
+static void take_hello(struct wslot *w)
 {
-	unsigned char rid[5];
-	if (w->hellos == 0 && attempt > 1) {
-		m->stats.hello_retries += attempt - 1;
-		log_warnx("worker %d.%u (pid %d): hello %u arrived, %.0f ms after "
-		    "its start; the first went nowhere", w->index, w->generation,
-		    (int)w->pid, attempt, (now_s() - w->started) * 1000);
+	if (w->greeted) {
+		log_warnx("worker %d.%u (pid %d) said hello twice", w->index,
+		    w->generation, (int)w->pid);
+		return;
 	}
-	if (w->hellos++ > 0) {
-		unsigned retried = dispatch_worker_reset(&m->disp, w);
-		m->stats.retries += retried;
-		m->stats.hello_retries++;
-		log_warnx("worker %d.%u (pid %d) said hello again (%u times, "
-		    "%.0f ms after its start): its first connection went "
-		    "nowhere%s", w->index, w->generation, (int)w->pid,
-		    w->hellos, (now_s() - w->started) * 1000,
-		    retried ? "; what it held is queued again" : "");
-	} else
-		log_debug("worker %d.%u (pid %d) ready after %.0f ms", w->index,
-		    w->generation, (int)w->pid, (now_s() - w->started) * 1000);
+	log_debug("worker %d.%u (pid %d) ready after %.0f ms", w->index,
+	    w->generation, (int)w->pid, (now_s() - w->started) * 1000);
 	w->ready = 1;
 	w->greeted = 1;
-	worker_routing_id(w->serial, rid);
-	if (zr_send(m->wsock, rid, sizeof rid, ZMQ_SNDMORE | ZMQ_DONTWAIT)
-	    != -1)
-		zr_send(m->wsock, "K", 1, 0);
-	if (w->retiring && w->nheld == 0) {
-		w->quit_sent = 0;
-		send_quit(m, w);
-	}
+	if (w->retiring && w->nheld == 0)
+		send_quit(w);
 }
 
-/* Read one message from a worker. */
-static int take_result(struct master *m)
+/* One message from worker w (worker.h); its parts point into w->in. */
+static void take_result(struct master *m, struct wslot *w,
+    const struct wire_hdr *h, const char *const *part)
 {
-	zmq_msg_t f[6];
-	int n = 0, more = 1;
-	while (more) {
-		zmq_msg_t x;
-		zmq_msg_init(&x);
-		if (zmq_msg_recv(&x, m->wsock, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&x);
-			if (n == 0)
-				return -1;
-			continue;
-		}
-		more = zmq_msg_more(&x);
-		if (n < 6) {
-			zmq_msg_init(&f[n]);
-			zmq_msg_move(&f[n++], &x);
-		}
-		zmq_msg_close(&x);
-	}
-	struct wslot *w = dispatch_by_id(&m->disp, zmq_msg_data(&f[0]),
-	    zmq_msg_size(&f[0]));
-	const char *type = n > 1 && zmq_msg_size(&f[1]) ?
-	    zmq_msg_data(&f[1]) : "";
 	double now = now_s();
 
-	if (!w)
-		goto done;            /* a worker already reaped */
-	if (*type == 'H') {
-		uint32_t attempt = 1;
-		if (n > 2 && zmq_msg_size(&f[2]) == sizeof attempt)
-			memcpy(&attempt, zmq_msg_data(&f[2]), sizeof attempt);
-		take_hello(m, w, attempt);
-		goto done;
+	if (h->type == 'H') {
+		take_hello(w);
+		return;
 	}
-	if ((*type != 'A' && *type != 'E') || n != 6 ||
-	    zmq_msg_size(&f[2]) != 8) {
+	if ((h->type != 'A' && h->type != 'E') || h->nparts != 3) {
 		log_warnx("worker %d: malformed message", w->index);
-		goto done;
+		return;
 	}
-	uint64_t id;
-	memcpy(&id, zmq_msg_data(&f[2]), 8);
-	struct job *j = dispatch_done(&m->disp, w, id, now);
+	struct job *j = dispatch_done(&m->disp, w, h->job, now);
 	if (!j)
-		goto done;            /* answered after a redispatch */
+		return;               /* answered after a redispatch */
 
-	/* NUL-terminated copies of the short frames. */
+	/* NUL-terminated copies of the short parts. */
 	char idj[512], kind[32], text[512];
-	size_t il = zmq_msg_size(&f[*type == 'A' ? 5 : 4]);
+	size_t il = h->len[h->type == 'A' ? 2 : 1];
 	snprintf(idj, sizeof idj, "%.*s", (int)(il < 511 ? il : 0),
-	    (char *)zmq_msg_data(&f[*type == 'A' ? 5 : 4]));
+	    part[h->type == 'A' ? 2 : 1]);
 	if (!*idj)
 		snprintf(idj, sizeof idj, "null");
 
-	if (*type == 'A') {
+	if (h->type == 'A') {
 		struct worker_result r;
-		if (zmq_msg_size(&f[3]) != sizeof r) {
+		if (h->len[0] != sizeof r) {
 			log_warnx("worker %d: malformed result", w->index);
 			job_free(j);
-			goto done;
+			return;
 		}
-		memcpy(&r, zmq_msg_data(&f[3]), sizeof r);
+		memcpy(&r, part[0], sizeof r);
 		r.lang[sizeof r.lang - 1] = '\0';
-		publish_annotation(&m->pub, r.lang, zmq_msg_data(&f[4]),
-		    zmq_msg_size(&f[4]), r.seq_off, r.seq_len, &j->ack, idj);
+		publish_annotation(&m->pub, r.lang, part[1], h->len[1],
+		    r.seq_off, r.seq_len, &j->ack, idj);
 		m->stats.published++;
 		stats_latency(&m->stats, (uint64_t)((now - j->received) * 1e6));
 	} else {
-		snprintf(kind, sizeof kind, "%.*s", (int)zmq_msg_size(&f[3]),
-		    (char *)zmq_msg_data(&f[3]));
-		snprintf(text, sizeof text, "%.*s", (int)zmq_msg_size(&f[5]),
-		    (char *)zmq_msg_data(&f[5]));
+		snprintf(kind, sizeof kind, "%.*s", (int)(h->len[0] < 31 ?
+		    h->len[0] : 31), part[0]);
+		snprintf(text, sizeof text, "%.*s", (int)(h->len[2] < 511 ?
+		    h->len[2] : 511), part[2]);
 		int k = stats_error_kind(kind);
 		m->stats.errors[k < 0 ? ERR_ENGINE : k]++;
 		publish_error(&m->pub, idj, kind, text, &j->ack);
 	}
 	job_free(j);
 	if (w->retiring && w->nheld == 0)
-		send_quit(m, w);
-done:
-	for (int i = 0; i < n; i++)
-		zmq_msg_close(&f[i]);
-	return 0;
+		send_quit(w);
+}
+
+/* What a slot's read buffer may keep once emptied. */
+#define KEEP_BYTES (8u << 20)
+
+/* Take every whole message in w->in, keep the rest. Returns -1 if the
+ * stream is malformed, else the size of the next message when known. */
+static long long take_buffered(struct master *m, struct wslot *w)
+{
+	size_t off = 0, need = 0;
+	for (;;) {
+		struct wire_hdr h;
+		const char *part[WIRE_MAX_PARTS];
+		long long sz = wire_next(w->in.data + off, w->in.len - off, &h,
+		    part, &need);
+		if (sz == -1)
+			return -1;
+		if (sz == 0)
+			break;
+		take_result(m, w, &h, part);
+		off += (size_t)sz;
+	}
+	if (off) {
+		memmove(w->in.data, w->in.data + off, w->in.len - off);
+		w->in.len -= off;
+	}
+	if (w->in.len == 0 && w->in.cap > KEEP_BYTES)
+		buf_free(&w->in);
+	return (long long)need;
+}
+
+/*
+ * Read what worker w has sent and take every whole message in it. At the
+ * end of its stream (the worker exited) w is no longer polled; SIGCHLD
+ * does the rest.
+ */
+static void take_results(struct master *m, struct wslot *w)
+{
+	size_t need = 0;
+	while (!w->eof) {
+		size_t want = need > w->in.len ? need - w->in.len : 0;
+		buf_reserve(&w->in, want > 65536 ? want : 65536);
+		size_t room = w->in.cap - w->in.len - 1;
+		ssize_t r = read(w->fd, w->in.data + w->in.len, room);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			/* 0: the worker closed its end; or ECONNRESET */
+			w->eof = 1;
+			w->ready = 0;
+			return;
+		}
+		w->in.len += (size_t)r;
+		long long nx = take_buffered(m, w);
+		if (nx == -1) {
+			log_warnx("worker %d (pid %d): malformed stream; "
+			    "killing it", w->index, (int)w->pid);
+			kill(w->pid, SIGKILL);
+			w->eof = 1;
+			w->ready = 0;
+			w->in.len = 0;
+			return;
+		}
+		need = (size_t)nx;
+		if ((size_t)r < room)
+			return;       /* a short read: the socket is empty */
+	}
 }
 
 static json_t *workers_json(struct master *m)
@@ -874,52 +923,10 @@ static int runtime_dir_ready(const struct config *c)
 	return 0;
 }
 
-/* Bind the workers' socket and note which file it is. */
-static int bind_workers(struct master *m)
-{
-	struct stat st;
-	if (zmq_bind(m->wsock, m->ipc_endpoint) == -1) {
-		log_warnx("bind %s: %s", m->ipc_endpoint,
-		    zmq_strerror(zmq_errno()));
-		return -1;
-	}
-	chmod(m->ipc_path, 0600);
-	if (lstat(m->ipc_path, &st) == 0) {
-		m->ipc_dev = st.st_dev;
-		m->ipc_ino = st.st_ino;
-	}
-	return 0;
-}
-
-/*
- * Workers find the master by the path of its ipc socket. Should that file
- * be removed (a clean-up of the runtime directory) or replaced (another
- * bind of the same path), every worker started from then on would
- * connect to nothing, or to a socket that never answers: bind it again.
- * Checked once a second; the connected workers keep their connections.
- */
-static void check_ipc_path(struct master *m, double now)
-{
-	struct stat st;
-	if (now < m->next_ipc_check)
-		return;
-	m->next_ipc_check = now + 1.0;
-	int gone = lstat(m->ipc_path, &st) == -1;
-	if (!gone && st.st_dev == m->ipc_dev && st.st_ino == m->ipc_ino)
-		return;
-	log_warnx("the workers' socket %s was %s: binding it again",
-	    m->ipc_path, gone ? "removed" : "replaced");
-	m->stats.rebinds++;
-	zmq_unbind(m->wsock, m->ipc_endpoint);
-	if (bind_workers(m) == -1)
-		log_warnx("new workers cannot reach this master until %s is "
-		    "bound", m->ipc_path);
-}
-
 static int open_sockets(struct master *m)
 {
 	char err[512];
-	int one = 1, zero = 0, rc = -1;
+	int rc = -1;
 
 	if (!(m->ctx = zmq_ctx_new())) {
 		log_warnx("zmq_ctx_new: %s", zmq_strerror(zmq_errno()));
@@ -927,8 +934,8 @@ static int open_sockets(struct master *m)
 	}
 	if (runtime_dir_ready(&m->cfg) == -1)
 		return -1;
-	/* Every ipc socket (the workers', and the control socket by
-	 * default) is created 0600, with no window in which it is not. */
+	/* An ipc socket (the control socket by default) is created 0600,
+	 * with no window in which it is not. */
 	mode_t umask_was = umask(077);
 
 	/* The ZAP handler before any CURVE socket binds: without one,
@@ -938,25 +945,6 @@ static int open_sockets(struct master *m)
 		log_warnx("%s", err);
 		goto done;
 	}
-
-	/* The workers' ROUTER: unbounded queues, since dispatch bounds what
-	 * each worker holds; MANDATORY, so a send to a gone worker fails. */
-	snprintf(m->ipc_path, sizeof m->ipc_path, "%s/nerd-%d.workers",
-	    m->cfg.runtime_dir, (int)getpid());
-	snprintf(m->ipc_endpoint, sizeof m->ipc_endpoint, "ipc://%s",
-	    m->ipc_path);
-	m->wsock = zmq_socket(m->ctx, ZMQ_ROUTER);
-	zmq_setsockopt(m->wsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-	/* A worker that connects again (worker.c, say_hello) takes its
-	 * routing id over from its old connection. Without this, ZeroMQ
-	 * ignores the new connection's routing id while the old one lasts,
-	 * and then reads the next message, the hello, as the routing id. */
-	zmq_setsockopt(m->wsock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
-	zmq_setsockopt(m->wsock, ZMQ_SNDHWM, &zero, sizeof zero);
-	zmq_setsockopt(m->wsock, ZMQ_RCVHWM, &zero, sizeof zero);
-	zmq_setsockopt(m->wsock, ZMQ_LINGER, &zero, sizeof zero);
-	if (bind_workers(m) == -1)
-		goto done;
 
 	/* Room for both frames of an article at its largest, and CURVE's
 	 * few bytes per frame; past this ZeroMQ drops the connection. */
@@ -1021,10 +1009,6 @@ static void close_sockets(struct master *m)
 		zmq_setsockopt(m->control, ZMQ_LINGER, &zero, sizeof zero);
 		zmq_close(m->control);
 	}
-	if (m->wsock)
-		zmq_close(m->wsock);
-	if (*m->ipc_path)
-		unlink(m->ipc_path);
 	for (int i = 0; i < m->nmon; i++)
 		sockmon_close(&m->mon[i]);
 	zap_close(&m->zap);       /* last: it guards the CURVE sockets */
@@ -1068,7 +1052,7 @@ static void stop_workers(struct master *m)
 	for (int i = 0; i < m->disp.nslots; i++)
 		if (m->disp.slots[i].pid) {
 			m->disp.slots[i].retiring = 1;
-			send_quit(m, &m->disp.slots[i]);
+			send_quit(&m->disp.slots[i]);
 		}
 	double until = now_s() + 5;
 	for (;;) {
@@ -1081,15 +1065,18 @@ static void stop_workers(struct master *m)
 					kill(m->disp.slots[i].pid, SIGKILL);
 				else if (!m->disp.slots[i].quit_sent) {
 					m->disp.slots[i].ready = 1;
-					send_quit(m, &m->disp.slots[i]);
+					send_quit(&m->disp.slots[i]);
 				}
 			}
 		if (!alive)
 			break;
 		/* answers still arriving must be read, or the workers
 		 * could block on a full pipe */
-		while (take_result(m) == 0)
-			;
+		for (int i = 0; i < m->disp.nslots; i++)
+			if (m->disp.slots[i].pid) {
+				take_results(m, &m->disp.slots[i]);
+				dispatch_flush(&m->disp.slots[i]);
+			}
 		usleep(10000);
 	}
 }
@@ -1136,9 +1123,8 @@ static void serve_loop(struct master *m)
 		if (m->stopping && drained(m))
 			return;
 		check_deadlines(m, now);
-		check_ipc_path(m, now);
 		fill_workers(m, now);
-		dispatch_run(&m->disp, m->wsock, now);
+		dispatch_run(&m->disp, now);
 
 		if (!m->ready_sent) {
 			int ready = 0;
@@ -1163,12 +1149,18 @@ static void serve_loop(struct master *m)
 		int accepting = m->input_open && !m->stopping &&
 		    m->disp.queued < MAX_QUEUED &&
 		    m->pub.queued < MAX_OUTBOX;
-		zmq_pollitem_t it[8 + MAX_MONITORS];
-		int n = 0, i_sig, i_w, i_in = -1, i_ack = -1, i_ctl = -1;
-		int i_zap = -1, i_mon = -1;
+		if (m->nitems < 8 + MAX_MONITORS + m->disp.nslots) {
+			m->nitems = 8 + MAX_MONITORS + m->disp.nslots;
+			m->items = realloc(m->items, (size_t)m->nitems *
+			    sizeof *m->items);
+			if (!m->items)
+				abort();
+		}
+		zmq_pollitem_t *it = m->items;
+		int n = 0, i_sig, i_in = -1, i_ack = -1, i_ctl = -1;
+		int i_zap = -1, i_mon = -1, i_w = -1;
 		it[i_sig = n++] = (zmq_pollitem_t){NULL, m->sigfd, ZMQ_POLLIN,
 		    0};
-		it[i_w = n++] = (zmq_pollitem_t){m->wsock, 0, ZMQ_POLLIN, 0};
 		if (accepting && m->ingest)
 			it[i_in = n++] = (zmq_pollitem_t){m->ingest, 0,
 			    ZMQ_POLLIN, 0};
@@ -1192,6 +1184,17 @@ static void serve_loop(struct master *m)
 			it[i_out = n++] = (zmq_pollitem_t){m->pub.sock, 0,
 			    out_ev, 0};
 
+		/* The workers' sockets, in slot order: slot[i] is it[i_w + k]
+		 * for the k-th slot polled. */
+		i_w = n;
+		for (int i = 0; i < m->disp.nslots; i++) {
+			struct wslot *w = &m->disp.slots[i];
+			if (w->pid && !w->eof)
+				it[n++] = (zmq_pollitem_t){NULL, w->fd,
+				    (short)(ZMQ_POLLIN | (w->out.len >
+				    w->out_off ? ZMQ_POLLOUT : 0)), 0};
+		}
+
 		double t = dispatch_next_deadline(&m->disp, now, dl);
 		if (m->cfg.stats_interval_s > 0 && m->next_stats - now < t)
 			t = m->next_stats - now;
@@ -1206,8 +1209,16 @@ static void serve_loop(struct master *m)
 		}
 		if (it[i_sig].revents)
 			take_signals(m);
-		for (int k = 0; k < BATCH * 4 && take_result(m) == 0; k++)
-			;
+		for (int i = 0, k = i_w; i < m->disp.nslots; i++) {
+			struct wslot *w = &m->disp.slots[i];
+			if (!w->pid || w->eof || it[k].fd != w->fd)
+				continue;
+			short ev = it[k++].revents;
+			if (ev & ZMQ_POLLOUT)
+				dispatch_flush(w);
+			if (ev & (ZMQ_POLLIN | ZMQ_POLLERR))
+				take_results(m, w);
+		}
 		if (i_in >= 0 && it[i_in].revents)
 			for (int k = 0; k < BATCH && take_input(m, m->ingest, 0)
 			    == 0; k++)
@@ -1399,6 +1410,7 @@ fail:
 				kill(m.disp.slots[i].pid, SIGKILL);
 	}
 	dispatch_free(&m.disp);
+	free(m.items);
 	close_sockets(&m);
 	spawner_stop(&m.spawner);
 	return status;

@@ -32,10 +32,9 @@
 
 struct spawn_req {
 	char op;                  /* 'S' */
-	uint32_t serial, generation;
+	uint32_t generation;
 	int32_t index, nested, master_pid;
 	uint64_t max_message_bytes;
-	char endpoint[320];
 };
 
 struct spawn_rep {
@@ -117,15 +116,32 @@ static ssize_t reply(struct spawner *s, void *buf, size_t len, int timeout_ms,
 	return n;
 }
 
-static int request(struct spawner *s, const void *req, size_t len, char *err,
-    size_t errlen)
+/* Send one request; with a copy of descriptor fd if it is not -1. */
+static int request(struct spawner *s, const void *req, size_t len, int fd,
+    char *err, size_t errlen)
 {
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = {(void *)req, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (s->fd == -1) {
 		snprintf(err, errlen, "the spawner is not running");
 		return -1;
 	}
+	if (fd != -1) {
+		memset(&c, 0, sizeof c);
+		mh.msg_control = c.b;
+		mh.msg_controllen = sizeof c.b;
+		struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
+		ch->cmsg_level = SOL_SOCKET;
+		ch->cmsg_type = SCM_RIGHTS;
+		ch->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(ch), &fd, sizeof fd);
+	}
 	ssize_t n;
-	while ((n = send(s->fd, req, len, MSG_NOSIGNAL)) == -1 &&
+	while ((n = sendmsg(s->fd, &mh, MSG_NOSIGNAL)) == -1 &&
 	    errno == EINTR)
 		;
 	if (n != (ssize_t)len) {
@@ -158,7 +174,7 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
 	n = put(req, n, image);
 	n = put(req, n, gazetteers);
 	n = put(req, n, rules);
-	if (request(s, req, n, err, errlen) == -1)
+	if (request(s, req, n, -1, err, errlen) == -1)
 		return -1;
 	/* no time limit: building large lists takes what it takes, and the
 	 * master's watchdog is the bound */
@@ -181,22 +197,17 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
 pid_t spawner_spawn(struct spawner *s, const struct worker_args *a, char *err,
     size_t errlen)
 {
-	struct spawn_req r = {
-		.op = 'S',
-		.serial = a->serial,
-		.generation = a->generation,
-		.index = a->index,
-		.nested = a->nested,
-		.master_pid = a->master_pid,
-		.max_message_bytes = a->max_message_bytes,
-	};
+	struct spawn_req r;
+	/* padding too: it is sent */
+	memset(&r, 0, sizeof r);
+	r.op = 'S';
+	r.generation = a->generation;
+	r.index = a->index;
+	r.nested = a->nested;
+	r.master_pid = a->master_pid;
+	r.max_message_bytes = a->max_message_bytes;
 	struct spawn_rep rep;
-	if (strlen(a->endpoint) >= sizeof r.endpoint) {
-		snprintf(err, errlen, "endpoint too long");
-		return -1;
-	}
-	snprintf(r.endpoint, sizeof r.endpoint, "%s", a->endpoint);
-	if (request(s, &r, sizeof r, err, errlen) == -1)
+	if (request(s, &r, sizeof r, a->fd, err, errlen) == -1)
 		return -1;
 	ssize_t got = reply(s, &rep, sizeof rep, SPAWN_TIMEOUT_MS, err, errlen);
 	if (got == -1)
@@ -234,11 +245,22 @@ void spawner_stop(struct spawner *s)
 
 /* ---- the spawner process -------------------------------------------- */
 
+/* A reply that failed with err (its padding zeroed: it is sent). */
+static struct spawn_rep failed(int err)
+{
+	struct spawn_rep rep;
+	memset(&rep, 0, sizeof rep);
+	rep.op = 's';
+	rep.pid = -1;
+	rep.err = err;
+	return rep;
+}
+
 /* The worker's fork: through a child that exits at once (spawner.h). */
 static struct spawn_rep fork_worker(const struct engine *e,
-    const struct spawn_req *r)
+    const struct spawn_req *r, int fd)
 {
-	struct spawn_rep rep = {.op = 's', .pid = -1};
+	struct spawn_rep rep = failed(0);
 	struct { int32_t pid, err; } x = {-1, 0};
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -260,9 +282,8 @@ static struct spawn_rep fork_worker(const struct engine *e,
 			close(p[1]);
 			struct worker_args a = {
 				.engine = e,
-				.endpoint = r->endpoint,
+				.fd = fd,
 				.master_pid = r->master_pid,
-				.serial = r->serial,
 				.index = r->index,
 				.generation = r->generation,
 				.max_message_bytes = (size_t)r->max_message_bytes,
@@ -323,6 +344,45 @@ static size_t load(struct engine **cur, const char *req, size_t len,
 	    engine_ruleset(e));
 }
 
+/*
+ * Read one request into req (at most REQ_MAX bytes). A descriptor that
+ * came with it goes to *fd (-1: none); any more are closed (those that
+ * did not fit, the kernel closed). Returns the request's length, 0 when
+ * the master has gone, -1 on error.
+ */
+static ssize_t next_request(char *req, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	struct iovec iov = {req, REQ_MAX};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = c.b, .msg_controllen = sizeof c.b};
+	ssize_t n;
+	*fd = -1;
+	while ((n = recvmsg(SPAWNER_FD, &mh, MSG_CMSG_CLOEXEC)) == -1 &&
+	    errno == EINTR)
+		;
+	for (struct cmsghdr *ch = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; ch;
+	    ch = CMSG_NXTHDR(&mh, ch)) {
+		if (ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int x;
+			memcpy(&x, CMSG_DATA(ch) + i * sizeof x, sizeof x);
+			if (*fd == -1)
+				*fd = x;
+			else
+				close(x);
+		}
+	}
+	if (n > 0 && (mh.msg_flags & MSG_CTRUNC))
+		log_warnx("a request's descriptors were cut short");
+	return n;
+}
+
 int cmd_spawner(int argc, char **argv)
 {
 	static char req[REQ_MAX + 1];
@@ -353,29 +413,32 @@ int cmd_spawner(int argc, char **argv)
 	prctl(PR_SET_NAME, "nerd-spawner");
 
 	for (;;) {
-		ssize_t n = recv(SPAWNER_FD, req, REQ_MAX, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
+		int fd;
+		ssize_t n = next_request(req, &fd);
 		if (n <= 0)
 			break;           /* the master closed its end */
 		size_t out;
 		if (req[0] == 'L') {
 			out = load(&engine, req, (size_t)n, rep, sizeof rep);
 		} else if (req[0] == 'S' &&
-		    n == (ssize_t)sizeof(struct spawn_req) && engine) {
+		    n == (ssize_t)sizeof(struct spawn_req) && engine &&
+		    fd != -1) {
 			struct spawn_req r;
 			memcpy(&r, req, sizeof r);
-			r.endpoint[sizeof r.endpoint - 1] = '\0';
-			struct spawn_rep sr = fork_worker(engine, &r);
+			struct spawn_rep sr = fork_worker(engine, &r, fd);
 			memcpy(rep, &sr, sizeof sr);
 			out = sizeof sr;
 		} else {
-			struct spawn_rep sr = {.op = 's', .pid = -1,
-			    .err = EINVAL};
+			struct spawn_rep sr = failed(EINVAL);
 			log_warnx("bad request from the master (%zd bytes)", n);
 			memcpy(rep, &sr, sizeof sr);
 			out = sizeof sr;
 		}
+		/* The worker has its copy; one left here would keep the
+		 * worker's end open after it died, and the master would never
+		 * read the end of its stream. */
+		if (fd != -1)
+			close(fd);
 		if (send(SPAWNER_FD, rep, out, MSG_NOSIGNAL) == -1) {
 			log_warn("send");
 			break;

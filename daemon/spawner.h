@@ -23,8 +23,16 @@
  *   "L" image \0 gazetteers \0 rules \0   load (image, or the two sources)
  *        -> "l" 0 ruleset                 loaded; the old engine is freed
  *        -> "l" 1 message                 failed; the old engine stays
- *   "S" struct spawn_req                  fork a worker of the engine
+ *   "S" struct spawn_req + 1 descriptor   fork a worker of the engine
  *        -> "s" struct spawn_rep          its pid, or the fork's errno
+ *
+ * The descriptor of "S" travels as SCM_RIGHTS ancillary data: the
+ * worker's end of the Unix socketpair that the master made for it
+ * (worker.h). The worker inherits it across both forks; the spawner
+ * closes its own copy before it replies, and the master closes its copy
+ * once the reply is in, whatever it says. So when the worker dies, its
+ * end is closed everywhere, and the master reads the end of its stream.
+ * An "S" without a descriptor is refused (EINVAL).
  */
 #ifndef NERD_SPAWNER_H
 #define NERD_SPAWNER_H
@@ -54,7 +62,8 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
 
 /*
  * Have the spawner fork a worker with a (its engine field is ignored: the
- * worker gets the spawner's). Returns the worker's pid, by then a child of
+ * worker gets the spawner's), passing it a copy of a->fd. The caller still
+ * owns a->fd and closes it. Returns the worker's pid, by then a child of
  * the calling process, or -1 with err set.
  */
 pid_t spawner_spawn(struct spawner *s, const struct worker_args *a, char *err,

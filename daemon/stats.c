@@ -82,10 +82,6 @@ json_t *stats_json(const struct stats *s, double now, json_t *workers,
 	json_object_set_new(o, "reload_failures",
 	    json_integer((json_int_t)s->reload_failures));
 	json_object_set_new(o, "acks", json_integer((json_int_t)s->acks));
-	json_object_set_new(o, "hello_retries",
-	    json_integer((json_int_t)s->hello_retries));
-	json_object_set_new(o, "worker_socket_rebinds",
-	    json_integer((json_int_t)s->rebinds));
 	json_object_set_new(o, "spawner_restarts",
 	    json_integer((json_int_t)s->spawner_restarts));
 

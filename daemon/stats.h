@@ -34,8 +34,6 @@ struct stats {
 	uint64_t hello_kills;    /* workers killed silent after their start */
 	uint64_t reloads, reload_failures;
 	uint64_t acks;           /* acknowledgements sent */
-	uint64_t hello_retries;  /* workers' hellos said again (serve.c) */
-	uint64_t rebinds;        /* workers' socket bound again */
 	uint64_t spawner_restarts;  /* spawners that died and were replaced */
 	double started;          /* monotonic seconds */
 	uint32_t lat[STATS_SAMPLES];
