@@ -667,6 +667,17 @@ def proc_field(pid, key):
     return None
 
 
+def sockets_of(pid):
+    """How many sockets process pid holds open."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass              # closed meanwhile
+    return n
+
+
 def case_spawner():
     """The workers are forked by a single-threaded spawner and re-parented
     to the master (spawner.h). A spawner killed mid-stream is replaced, a
@@ -685,6 +696,13 @@ def case_spawner():
         for pid in d.worker_pids():
             check(proc_field(pid, "PPid") == str(master),
                   f"worker {pid}'s parent is {proc_field(pid, 'PPid')}", d)
+            # its end of its own pair, nothing of the spawner's
+            check(sockets_of(pid) == 1, f"worker {pid} holds "
+                  f"{sockets_of(pid)} sockets", d)
+        # its pair with the master only: a worker's end kept here would
+        # outlive the worker, and the master would never see its stream end
+        check(sockets_of(sp) == 1, f"the spawner holds {sockets_of(sp)} "
+              f"sockets", d)
         os.kill(sp, signal.SIGKILL)
         arts = articles(N, seed=5)
         t = stream(d, col, arts)
