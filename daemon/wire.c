@@ -32,7 +32,8 @@ long long wire_next(const char *p, size_t n, struct wire_hdr *h,
 		return -1;
 	uint64_t total = sizeof *h;
 	for (unsigned i = 0; i < h->nparts; i++) {
-		if (h->len[i] > (1ull << 40))
+		if (h->len[i] > WIRE_MAX_BYTES || total + h->len[i] >
+		    WIRE_MAX_BYTES)
 			return -1;
 		parts[i] = p + total;
 		total += h->len[i];

@@ -16,6 +16,10 @@
 #include "buf.h"
 
 #define WIRE_MAX_PARTS 4
+/* A message announcing more is malformed: its reader would otherwise
+ * reserve what the length says (an article is at most max_message_bytes,
+ * 8 MiB by default; its annotation a few times that). */
+#define WIRE_MAX_BYTES (1ull << 30)
 
 struct wire_hdr {
 	uint32_t type;          /* 'H', 'A', 'E', 'J', 'Q' */
@@ -32,7 +36,7 @@ void wire_add(struct buf *b, char type, uint64_t job, unsigned nparts,
  * The message at the start of p[0..n): its header in *h and its parts'
  * addresses in parts[]. Returns its whole size, 0 if it is not all there
  * yet (*need then says how many bytes it takes, when known), or -1 if it
- * is malformed.
+ * is malformed (over WIRE_MAX_PARTS parts or WIRE_MAX_BYTES bytes).
  */
 long long wire_next(const char *p, size_t n, struct wire_hdr *h,
     const char *parts[WIRE_MAX_PARTS], size_t *need);

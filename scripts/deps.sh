@@ -13,4 +13,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	python3 python3-zmq python3-jsonschema python3-ahocorasick \
 	iso-codes unicode-cldr-core scdoc \
 	chromium fonts-dejavu-core iproute2 \
-	clang libclang-rt-14-dev valgrind >/dev/null
+	clang libclang-rt-14-dev valgrind strace >/dev/null
