@@ -191,6 +191,8 @@ void worker_main(const struct worker_args *a)
 	close_inherited(fd);
 	snprintf(name, sizeof name, "worker %d.%u", a->index, a->generation);
 	log_setname(name);
+	/* in ps and top, not the spawner's name it inherited */
+	prctl(PR_SET_NAME, "nerd-worker");
 
 	if (!(scratch = scratch_new())) {
 		log_warnx("cannot allocate scratch");

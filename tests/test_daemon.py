@@ -699,6 +699,11 @@ def case_spawner():
             # its end of its own pair, nothing of the spawner's
             check(sockets_of(pid) == 1, f"worker {pid} holds "
                   f"{sockets_of(pid)} sockets", d)
+        # what ps and top show: each process by its part
+        names = {p: proc_field(p, "Name") for p in [sp] + d.worker_pids()}
+        check(names[sp] == "nerd-spawner" and all(
+              v == "nerd-worker" for p, v in names.items() if p != sp),
+              f"process names {names}", d)
         # its pair with the master only: a worker's end kept here would
         # outlive the worker, and the master would never see its stream end
         check(sockets_of(sp) == 1, f"the spawner holds {sockets_of(sp)} "
