@@ -13,14 +13,24 @@
 #include "engine.h"
 #include "rules.h"
 
+/* Parse text as file from scratch: *defs, *n and *d start empty. */
+static int parse(const char *file, const char *text, struct rule_def **defs,
+    size_t *n, struct diag *d)
+{
+	*defs = NULL;
+	*n = 0;
+	memset(d, 0, sizeof *d);
+	return rules_parse(file, text, strlen(text), defs, n, d);
+}
+
 int main(void)
 {
 	/* parse errors */
-	struct diag d = {0};
-	struct rule_def *defs = NULL;
-	size_t n = 0;
+	struct diag d;
+	struct rule_def *defs;
+	size_t n;
 	const char *bad = "rule a\ntype FOO\ntrigger x\npattern x\n\nrule a\ntype PERSON\nbogus 1\n";
-	CHECK(rules_parse("bad.rules", bad, strlen(bad), &defs, &n, &d) < 0);
+	CHECK(parse("bad.rules", bad, &defs, &n, &d) < 0);
 	CHECK(strstr(d.first, "bad.rules:2: error: unknown type 'FOO'") != NULL);
 	/* unknown type, then no type; duplicate name; unknown key; the second
 	 * rule's missing trigger and pattern */
@@ -28,48 +38,40 @@ int main(void)
 	rule_defs_free(defs, n);
 
 	/* a pattern that does not compile is reported at its rule's line */
-	struct diag d2 = {0};
-	defs = NULL;
-	n = 0;
+	struct diag d2;
 	const char *unbal = "# comment\nrule p\ntype PERSON\ntrigger x\npattern (x\n";
-	CHECK(rules_parse("p.rules", unbal, strlen(unbal), &defs, &n, &d2) == 0);
+	CHECK(parse("p.rules", unbal, &defs, &n, &d2) == 0);
 	struct ruleset *rs = ruleset_compile(defs, n, NULL, 0, &d2);
 	CHECK(rs == NULL);
 	CHECK(strstr(d2.first, "p.rules:2: error: rule p: pattern:") != NULL);
 	rule_defs_free(defs, n);
 
 	/* anchor before N: the count is kept, and held to 1..8 */
-	struct diag da = {0};
-	defs = NULL;
-	n = 0;
+	struct diag da;
 	const char *anch = "rule a\ntype PERSON\ntrigger x\nanchor before 3\npattern x\n\n"
 	    "rule b\ntype PERSON\ntrigger x\nanchor before\npattern x\n\n"
 	    "rule c\ntype PERSON\ntrigger x\nanchor before 9\npattern x\n";
-	CHECK(rules_parse("a.rules", anch, strlen(anch), &defs, &n, &da) < 0);
+	CHECK(parse("a.rules", anch, &defs, &n, &da) < 0);
 	CHECK(n == 3 && defs[0].anchor == ANCHOR_BEFORE && defs[0].before == 3);
 	CHECK(defs[1].anchor == ANCHOR_BEFORE && defs[1].before == ANCHOR_BEFORE_TOKENS);
 	CHECK(da.errors == 1 && strstr(da.first, "a.rules:16: error: anchor before takes a count") != NULL);
 	rule_defs_free(defs, n);
 
 	/* start: capital and/or digit, nothing else */
-	struct diag ds = {0};
-	defs = NULL;
-	n = 0;
+	struct diag ds;
 	const char *stxt = "rule a\ntype PERSON\ntrigger x\nanchor before\nstart capital digit\npattern x\n\n"
 	    "rule b\ntype PERSON\ntrigger x\nstart lower\npattern x\n";
-	CHECK(rules_parse("s.rules", stxt, strlen(stxt), &defs, &n, &ds) < 0);
+	CHECK(parse("s.rules", stxt, &defs, &n, &ds) < 0);
 	CHECK(n == 2 && defs[0].start == (START_CAPITAL | START_DIGIT) && defs[1].start == 0);
 	CHECK(ds.errors == 1 && strstr(ds.first, "s.rules:11: error: start takes capital and/or digit") != NULL);
 	rule_defs_free(defs, n);
 
 	/* anchor near N: kept, 400 by default, held to 16..400 */
-	struct diag dn = {0};
-	defs = NULL;
-	n = 0;
+	struct diag dn;
 	const char *ntxt = "rule a\ntype PERSON\ntrigger x\nanchor near 40\npattern x\n\n"
 	    "rule b\ntype PERSON\ntrigger x\npattern x\n\n"
 	    "rule c\ntype PERSON\ntrigger x\nanchor near 5000\npattern x\n";
-	CHECK(rules_parse("n.rules", ntxt, strlen(ntxt), &defs, &n, &dn) < 0);
+	CHECK(parse("n.rules", ntxt, &defs, &n, &dn) < 0);
 	CHECK(n == 3 && defs[0].anchor == ANCHOR_NONE && defs[0].near == 40);
 	CHECK(defs[1].anchor == ANCHOR_NONE && defs[1].near == RULE_NEAR);
 	CHECK(dn.errors == 1 && strstr(dn.first, "n.rules:15: error: anchor near takes a count") != NULL);
