@@ -93,6 +93,19 @@ def engine_ir_per_mb(build, gaz, rules_dir, big, small):
             ((big[1] - small[1]) / 1e6))
 
 
+def each_rule(rules, tmp):
+    """(name, lang, rules dir) for each rule and each corpus it applies to
+    (all three for a rule of every language); the directory, under tmp,
+    holds that rule alone until the next one is yielded."""
+    d = os.path.join(tmp, "one")
+    os.makedirs(d, exist_ok=True)
+    for name, lang, text in rules:
+        with open(os.path.join(d, "one.rules"), "w", encoding="utf-8") as f:
+            f.write(text)
+        for l in ("ar", "fr", "en") if lang == "*" else (lang,):
+            yield name, l, d
+
+
 def main_instructions(a, gaz, rules):
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
@@ -105,15 +118,10 @@ def main_instructions(a, gaz, rules):
         os.mkdir(empty)
         base = {l: engine_ir_per_mb(a.build, gaz, empty, *f) for l, f in files.items()}
         res = []
-        for name, lang, text in rules:
-            d = os.path.join(tmp, "one")
-            os.makedirs(d, exist_ok=True)
-            with open(os.path.join(d, "one.rules"), "w", encoding="utf-8") as f:
-                f.write(text)
-            for l in ("ar", "fr", "en") if lang == "*" else (lang,):
-                ir = engine_ir_per_mb(a.build, gaz, d, *files[l])
-                res.append({"rule": name, "lang": l, "ir_per_mb": ir,
-                            "extra_ir_per_mb": ir - base[l]})
+        for name, l, d in each_rule(rules, tmp):
+            ir = engine_ir_per_mb(a.build, gaz, d, *files[l])
+            res.append({"rule": name, "lang": l, "ir_per_mb": ir,
+                        "extra_ir_per_mb": ir - base[l]})
     res.sort(key=lambda r: -r["extra_ir_per_mb"])
     print("engine without rules: " + ", ".join(
         f"{l} {v / 1e6:.1f}M instructions per MB" for l, v in base.items()))
@@ -145,15 +153,11 @@ def main():
     with tempfile.TemporaryDirectory() as empty:
         base = {l: engine_mbs(a.build, gaz, empty, t, a.mb, 5) for l, t in texts.items()}
     res = []
-    for name, lang, text in rules:
-        langs = ("ar", "fr", "en") if lang == "*" else (lang,)
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "one.rules"), "w", encoding="utf-8") as f:
-                f.write(text)
-            for l in langs:
-                mbs = engine_mbs(a.build, gaz, d, texts[l], a.mb)
-                res.append({"rule": name, "lang": l, "mbs": mbs,
-                            "ms_per_mb": 1e3 / mbs - 1e3 / base[l]})
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, l, d in each_rule(rules, tmp):
+            mbs = engine_mbs(a.build, gaz, d, texts[l], a.mb)
+            res.append({"rule": name, "lang": l, "mbs": mbs,
+                        "ms_per_mb": 1e3 / mbs - 1e3 / base[l]})
     res.sort(key=lambda r: -r["ms_per_mb"])
     print("engine without rules: " + ", ".join(
         f"{l} {v:.1f} MB/s ({1e3 / v:.1f} ms per MB)" for l, v in base.items()))
