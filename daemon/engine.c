@@ -32,6 +32,7 @@ struct engine {
 	struct rule_def *defs;
 	size_t ndefs;
 	struct ruleset *rules;
+	struct strmap *given; /* given names that propagate (propagate.h) */
 };
 
 struct field_state {
@@ -57,6 +58,22 @@ struct scratch {
 	unsigned limits;
 	uint64_t t0;
 };
+
+/* Put the one-word entries of class name into m, with value v. */
+static void class_into(const struct engine *e, const char *name,
+    struct strmap *m, uint32_t v)
+{
+	char **w;
+	int n = rule_class_words(e->classes, e->nclasses, name, &w);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(w[i]);
+		if (!memchr(w[i], ' ', len))
+			strmap_put(m, w[i], len, v);
+		free(w[i]);
+	}
+	if (n >= 0)
+		free(w);
+}
 
 static struct engine *engine_from_image(struct image *img, char *err,
     size_t errlen)
@@ -86,6 +103,12 @@ static struct engine *engine_from_image(struct image *img, char *err,
 			    image_str(&e->img, t->data), t->len, &e->defs,
 			    &e->ndefs, &d);
 	}
+	/* the given names, and which may propagate: those that are no
+	 * common word (strmap_put keeps a word's first value) */
+	e->given = strmap_new();
+	class_into(e, "given-amb-ar", e->given, GIVEN_COMMON);
+	class_into(e, "given-ar", e->given, GIVEN_ONLY);
+	class_into(e, "given-latin", e->given, GIVEN_ONLY);
 	if (!d.errors)
 		e->rules = ruleset_compile(e->defs, e->ndefs, e->classes,
 		    e->nclasses, &d);
@@ -140,6 +163,7 @@ void engine_close(struct engine **pe)
 	if (!e)
 		return;
 	ruleset_destroy(&e->rules);
+	strmap_destroy(&e->given);
 	rule_defs_free(e->defs, e->ndefs);
 	free(e->classes);
 	image_close(&e->img);
@@ -628,7 +652,7 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
-	propagate(&s->m, views, &s->arena, &s->prop);
+	propagate(&s->m, views, &s->arena, &s->prop, e->given);
 	s->lang = lang;
 	s->limits = limits;
 	return 0;

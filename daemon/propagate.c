@@ -118,6 +118,8 @@ struct name {
 	uint32_t tok0, tok1;
 	const char *lead;         /* a particle the word must follow, or NULL */
 	size_t leadn;
+	const struct strmap *alone; /* a given name: no listed given name may
+	                             * stand next to the word (NULL: no test) */
 };
 
 /* Arabic particles of a patronymic, a kunya or a house (بن، ابن، بنت،
@@ -223,6 +225,28 @@ static inline int worth_trying(const struct field_view f[NFIELDS], int fi,
 	    k->e - k->b >= nm->n - 2;
 }
 
+/* Is word j a listed given name, as written (in Latin script, with its
+ * capital: "said" is no Saïd)? */
+static int is_given(const struct tokens *tk, const struct normtext *t,
+    size_t j, const struct strmap *given)
+{
+	const struct token *k = &tk->v[j];
+	return ((k->flags & TOK_ARABIC) || (k->flags & TOK_CAP)) &&
+	    strmap_get(given, t->norm.data + k->b, k->e - k->b) != UINT32_MAX;
+}
+
+/* Is word i next to a listed given name, in the same phrase? "محمد" in
+ * "علي محمد الحمادي" is a father's name inside a longer name, not the
+ * محمد introduced before. */
+static int next_to_given(const struct tokens *tk, const struct normtext *t,
+    size_t i, const struct strmap *given)
+{
+	return (i > 0 && !(tk->v[i].flags & TOK_HARD) &&
+		is_given(tk, t, i - 1, given)) ||
+	    (i + 1 < tk->n && !(tk->v[i + 1].flags & TOK_HARD) &&
+		is_given(tk, t, i + 1, given));
+}
+
 /* Tag token i of field fi if it names nm (and is free); the caller has
  * checked worth_trying(). */
 static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
@@ -239,6 +263,8 @@ static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
 	/* ى and ي fold together, but علي (a name) is not على (on) */
 	uint32_t lc = orig_last_cp(t, k);
 	if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
+		return;
+	if (nm->alone && next_to_given(tk, t, i, nm->alone))
 		return;
 	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
 	uint32_t e = t->n_orig[k->ne - 1] + 1;
@@ -497,8 +523,210 @@ void propagate_scratch_free(struct propagate_scratch *ps)
 	memset(ps, 0, sizeof *ps);
 }
 
+/*
+ * The family name that person x ends with, to look for alone (nm): its last
+ * word, unless that is no family name (a number, الله, VI, "عبد X" of one
+ * given name, a word behind a proclitic), or after a particle the pair
+ * (بن لادن) in nm->lead. 0: nothing to look for.
+ */
+static int family_name(const struct mention *x, const struct field_view *fv,
+    struct name *nm)
+{
+	const struct normtext *t = fv->t;
+	const struct tokens *tk = fv->tk;
+	const struct token *last = &tk->v[x->tok1 - 1];
+	const char *w = t->norm.data + last->b;
+	size_t wn = last->e - last->b;
+	if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
+		return 0;
+	int stop = 0;
+	for (int k = 0; not_family[k].s; k++)
+		if (not_family[k].n == wn && !memcmp(not_family[k].s, w, wn))
+			stop = 1;
+	/* "عبد X" is one given name, not given + family */
+	if (x->tok1 == x->tok0 + 2 &&
+	    !memcmp(t->norm.data + tk->v[x->tok0].b,
+		"\xd8\xb9\xd8\xa8\xd8\xaf", 6) &&
+	    tk->v[x->tok0].e - tk->v[x->tok0].b == 6)
+		stop = 1;
+	if (stop || behind_clitic(t, last))
+		return 0;
+	*nm = (struct name){w, wn, orig_last_cp(t, last), t, tk,
+	    x->tok0, x->tok1, NULL, 0, NULL};
+	const struct token *before_last =
+	    x->tok1 >= x->tok0 + 2 ? &tk->v[x->tok1 - 2] : NULL;
+	if (before_last && (last->flags & TOK_ARABIC) &&
+	    is_particle(t->norm.data + before_last->b,
+		before_last->e - before_last->b)) {
+		if (x->tok1 == x->tok0 + 2)
+			return 0; /* the pair alone: nothing shorter */
+		nm->lead = t->norm.data + before_last->b;
+		nm->leadn = before_last->e - before_last->b;
+	}
+	return 1;
+}
+
+/*
+ * A person that a rule found by one word ("وأضاف هشام أن", "Judge
+ * Kavanaugh") and that a full name of the article also ends or starts with
+ * is that person: it takes the full name's identity, as a propagated
+ * mention would. lone: those one-word mentions (indices into m).
+ */
+struct lone {
+	size_t *v, n;
+};
+
+static void lone_build(struct lone *l, const struct mentions *m, size_t n0)
+{
+	l->n = 0;
+	l->v = NULL;
+	for (size_t i = 0; i < n0; i++) {
+		const struct mention *x = &m->v[i];
+		if (x->type != 0 || x->kind != SRC_RULE || x->nested ||
+		    x->tok1 != x->tok0 + 1)
+			continue;
+		if (!l->v && !(l->v = malloc(n0 * sizeof *l->v)))
+			abort();
+		l->v[l->n++] = i;
+	}
+}
+
+static void adopt(struct mentions *m, const struct lone *l,
+    const struct field_view f[NFIELDS], const struct name *nm,
+    const struct mention *from)
+{
+	for (size_t q = 0; q < l->n; q++) {
+		struct mention *x = &m->v[l->v[q]];
+		const struct normtext *t = f[x->field].t;
+		if (!t || x->tok0 >= f[x->field].tk->n)
+			continue;
+		const struct token *k = &f[x->field].tk->v[x->tok0];
+		int skip = names(t->norm.data + k->b, k->e - k->b, nm->w, nm->n,
+		    k->flags & TOK_ARABIC);
+		if (skip < 0 || t->n_orig[k->nb + (uint32_t)skip] != x->start)
+			continue;
+		uint32_t lc = orig_last_cp(t, k);
+		if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
+			continue;
+		x->id = from->id;
+		x->canonical = from->canonical;
+	}
+}
+
+/*
+ * Given names. A person introduced in full ("كوفي أنان", "Theresa May") may
+ * be named again by the given name alone (ANNOTATION.md). Only a listed
+ * given name that is not also a common word (the classes given-ar and
+ * given-latin less given-amb-ar: not علي, which Egyptian papers write for
+ * على, nor نصر, victory) is carried, and only when one person of the
+ * article bears it: two men called محمد leave محمد alone.
+ */
+struct given_map {
+	const struct strmap *given;
+	struct given_slot {
+		uint64_t given, full; /* 0: empty slot; full 0: two persons */
+	} *v;
+	size_t mask;
+};
+
+static uint64_t words_hash(const struct normtext *t, const struct token *v,
+    size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t b = v[i].b; b < v[i].e; b++)
+			h = (h ^ (unsigned char)t->norm.data[b]) * 0x100000001b3ULL;
+		h = (h ^ 0xff) * 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+/* The given name that starts person x (its first word less the proclitics
+ * before the mention's start), if it is a listed one: its bytes in *w. */
+static size_t given_of(const struct mention *x, const struct field_view *fv,
+    const struct strmap *given, const char **w)
+{
+	const struct tokens *tk = fv->tk;
+	if (x->type != 0 /* PERSON */ || x->nested || x->tok1 > tk->n ||
+	    x->tok1 < x->tok0 + 2)
+		return 0;
+	const struct normtext *t = fv->t;
+	const struct token *g = &tk->v[x->tok0];
+	const char *s = t->norm.data + g->b;
+	size_t n = g->e - g->b;
+	for (size_t p = 0; p <= 4 && p < n; p += 2) {
+		if (p && (!(g->flags & TOK_ARABIC) || !is_proclitics(s, p)))
+			break;
+		if (t->n_orig[g->nb + p / 2] != x->start)
+			continue;
+		if (n - p < 4 || strmap_get(given, s + p, n - p) != GIVEN_ONLY)
+			return 0;
+		*w = s + p;
+		return n - p;
+	}
+	return 0;
+}
+
+static struct given_slot *given_slot(struct given_map *gm, uint64_t h)
+{
+	size_t k = h & gm->mask;
+	while (gm->v[k].given && gm->v[k].given != h)
+		k = (k + 1) & gm->mask;
+	return &gm->v[k];
+}
+
+/* Which listed given names one person of the article bears alone. */
+static void given_build(struct given_map *gm, const struct mentions *m,
+    const struct field_view f[NFIELDS], size_t n0)
+{
+	size_t slots = 16;
+	while (slots < 2 * n0)
+		slots *= 2;
+	if (!(gm->v = calloc(slots, sizeof *gm->v)))
+		abort();
+	gm->mask = slots - 1;
+	for (size_t i = 0; i < n0; i++) {
+		const struct mention *x = &m->v[i];
+		const char *w;
+		size_t n;
+		if (!f[x->field].t || !(n = given_of(x, &f[x->field], gm->given, &w)))
+			continue;
+		const struct tokens *tk = f[x->field].tk;
+		uint64_t full = words_hash(f[x->field].t, &tk->v[x->tok0 + 1],
+		    x->tok1 - x->tok0 - 1);
+		struct given_slot *sl = given_slot(gm, hash_bytes(w, n));
+		if (!sl->given)
+			*sl = (struct given_slot){hash_bytes(w, n), full};
+		else if (sl->full != full)
+			sl->full = 0;
+	}
+}
+
+static void tag_given(struct mentions *m, const struct field_view f[NFIELDS],
+    const struct mention *from, struct given_map *gm, struct seen *sn,
+    struct taken *tm, const struct word_index *ix, const struct by_last *bl,
+    uint32_t src)
+{
+	const char *w;
+	size_t n = given_of(from, &f[from->field], gm->given, &w);
+	if (!n || !given_slot(gm, hash_bytes(w, n))->full)
+		return;
+	const struct normtext *t = f[from->field].t;
+	const struct token *g = &f[from->field].tk->v[from->tok0];
+	struct name nm = {w, n, orig_last_cp(t, g), NULL, NULL, 0, 0, NULL, 0,
+	    gm->given};
+	if (seen_before(sn, t, g, 1, nm.last_cp, 2))
+		return;
+	size_t before = m->n;
+	tag_all(m, f, &nm, from, (g->flags & TOK_ARABIC) ? 0 : TOK_CAP, tm,
+	    ix, bl);
+	for (size_t k = before; k < m->n; k++)
+		m->v[k].source = src;
+}
+
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena, struct propagate_scratch *ps)
+    struct buf *arena, struct propagate_scratch *ps,
+    const struct strmap *given)
 {
 	size_t n0 = m->n;
 	if (n0 == 0)
@@ -528,6 +756,35 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	if (!(sn.v = calloc(slots, sizeof *sn.v)))
 		abort();
 	sn.mask = slots - 1;
+	/* one-word persons found by a rule: few, but a hostile article could
+	 * make them and the names both many (each name visits each) */
+	struct lone lone;
+	lone_build(&lone, m, n0);
+	if (lone.n * n0 > 4000000)
+		lone.n = 0;
+	struct given_map gm = {given, NULL, 0};
+	if (given)
+		given_build(&gm, m, f, n0);
+	/* identities first, so that what a one-word mention then carries
+	 * is the full name's */
+	for (size_t i = 0; i < n0 && lone.n; i++) {
+		struct mention from = m->v[i];
+		if (from.type != 0 || from.nested || !f[from.field].t ||
+		    from.tok1 > f[from.field].tk->n || from.tok1 < from.tok0 + 2)
+			continue;
+		struct name nm;
+		if (family_name(&from, &f[from.field], &nm) && !nm.lead)
+			adopt(m, &lone, f, &nm, &from);
+		const char *w;
+		size_t n;
+		if (gm.mask && (n = given_of(&from, &f[from.field], given, &w)) &&
+		    given_slot(&gm, hash_bytes(w, n))->full) {
+			const struct token *g = &f[from.field].tk->v[from.tok0];
+			nm = (struct name){w, n, orig_last_cp(f[from.field].t, g),
+			    NULL, NULL, 0, 0, NULL, 0, NULL};
+			adopt(m, &lone, f, &nm, &from);
+		}
+	}
 	for (size_t i = 0; i < n0; i++) {
 		struct mention from = m->v[i];
 		if (from.nested || !f[from.field].t)
@@ -539,41 +796,16 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (from.type == 0 /* PERSON */ && from.tok1 <= tk->n &&
 		    (from.tok1 >= from.tok0 + 2 ||
 			(from.tok1 == from.tok0 + 1 && from.kind == SRC_RULE))) {
-			const struct token *last = &tk->v[from.tok1 - 1];
-			const char *w = t->norm.data + last->b;
-			size_t wn = last->e - last->b;
-			if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
+			struct name nm;
+			if (!family_name(&from, &f[from.field], &nm))
 				continue;
-			int stop = 0;
-			for (int k = 0; not_family[k].s; k++)
-				if (not_family[k].n == wn && !memcmp(not_family[k].s, w, wn))
-					stop = 1;
-			/* "عبد X" is one given name, not given + family */
-			if (from.tok1 == from.tok0 + 2 &&
-			    !memcmp(t->norm.data + tk->v[from.tok0].b,
-				"\xd8\xb9\xd8\xa8\xd8\xaf", 6) &&
-			    tk->v[from.tok0].e - tk->v[from.tok0].b == 6)
-				stop = 1;
-			if (stop || behind_clitic(t, last))
-				continue;
-			struct name nm = {w, wn, orig_last_cp(t, last), t, tk,
-			    from.tok0, from.tok1, NULL, 0};
-			const struct token *before_last =
-			    from.tok1 >= from.tok0 + 2 ? &tk->v[from.tok1 - 2] : NULL;
-			if (before_last && (last->flags & TOK_ARABIC) &&
-			    is_particle(t->norm.data + before_last->b,
-				before_last->e - before_last->b)) {
-				if (from.tok1 == from.tok0 + 2)
-					continue; /* the pair alone: nothing shorter */
-				nm.lead = t->norm.data + before_last->b;
-				nm.leadn = before_last->e - before_last->b;
-			}
 			if (seen_before(&sn, t, &tk->v[from.tok0],
 			    from.tok1 - from.tok0, nm.last_cp, 0))
 				continue;
 			size_t before = m->n;
 			tag_all(m, f, &nm, &from,
-			    (last->flags & TOK_ARABIC) ? 0 : TOK_CAP, &tm, &ix, &bl);
+			    (tk->v[from.tok1 - 1].flags & TOK_ARABIC) ? 0 : TOK_CAP,
+			    &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
 				m->v[k].source = src;
 		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
@@ -590,7 +822,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			if (after >= t->norm.len || t->norm.data[after] != ')')
 				continue;
 			struct name nm = {t->norm.data + a->b, a->e - a->b,
-			    orig_last_cp(t, a), NULL, NULL, 0, 0, NULL, 0};
+			    orig_last_cp(t, a), NULL, NULL, 0, 0, NULL, 0, NULL};
 			if (seen_before(&sn, t, a, 1, nm.last_cp, 1))
 				continue;
 			size_t before = m->n;
@@ -599,6 +831,14 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 				m->v[k].source = src;
 		}
 	}
+	/* then given names, once every family name has taken its words */
+	for (size_t i = 0; i < n0 && gm.mask; i++) {
+		struct mention from = m->v[i];
+		if (f[from.field].t)
+			tag_given(m, f, &from, &gm, &sn, &tm, &ix, &bl, src);
+	}
+	free(gm.v);
+	free(lone.v);
 	free(sn.v);
 	free(ix.v);
 	/* leave the maps zero for the next article: only what take() set */

@@ -6,10 +6,13 @@
  * the full name as well as after), with the same entity id. An agency or
  * organization followed by an abbreviation in parentheses ("... (BCIJ)")
  * gives the abbreviation that identity, and so every other occurrence of it.
+ * A listed given name that is no common word, borne by one person of the
+ * article, names that person alone too.
  */
 #ifndef NERD_PROPAGATE_H
 #define NERD_PROPAGATE_H
 
+#include "hash.h"
 #include "mention.h"
 #include "normalize.h"
 #include "tokenize.h"
@@ -29,9 +32,13 @@ struct propagate_scratch {
 	size_t next_cap;
 };
 
-/* Adds mentions to m (kept, sorted again by field and start). */
+/* Adds mentions to m (kept, sorted again by field and start). given: the
+ * listed given names (normalized words; NULL: none), each GIVEN_ONLY, which
+ * may name an introduced person alone, or GIVEN_COMMON, a common word too. */
+enum { GIVEN_ONLY = 1, GIVEN_COMMON = 2 };
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena, struct propagate_scratch *ps);
+    struct buf *arena, struct propagate_scratch *ps,
+    const struct strmap *given);
 
 /* Bytes held by ps, and their release. */
 size_t propagate_scratch_size(const struct propagate_scratch *ps);

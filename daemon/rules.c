@@ -316,6 +316,16 @@ static size_t class_entries(const struct src_text *c, int norm, char ***out)
 	return n;
 }
 
+int rule_class_words(const struct src_text *classes, size_t nclasses,
+    const char *name, char ***out)
+{
+	const struct src_text *c = find_class(classes, nclasses, name,
+	    strlen(name));
+	if (!c)
+		return -1;
+	return (int)class_entries(c, 1, out);
+}
+
 static void free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

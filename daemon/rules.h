@@ -86,6 +86,11 @@ void rule_defs_free(struct rule_def *defs, size_t n);
 int rule_triggers(const struct rule_def *r, const struct src_text *classes,
     size_t nclasses, char ***out, struct diag *d);
 
+/* The entries of the class called name, normalized, one per element of
+ * *out (caller frees each and the array); -1 if there is no such class. */
+int rule_class_words(const struct src_text *classes, size_t nclasses,
+    const char *name, char ***out);
+
 /* Expand {{class}} in the pattern into out; -1 on an unknown class. */
 int rule_expand(const struct rule_def *r, const struct src_text *classes,
     size_t nclasses, struct buf *out, struct diag *d);

@@ -188,5 +188,32 @@ got = types_of("ar", "وفي جنوب البلاد والخليج الشمالي
 check(not {"جنوب", "الخليج", "نور", "الوحدة"} & set(got),
       f"Arabic ordinary words as places: {got}")
 
+# 11. A listed given name names the person introduced in full by it, with
+#     the same id; not when two persons of the article bear it, not when it
+#     is also a common word (كريم, generous), and not inside a longer name.
+def persons(lang, text):
+    rc, out, err = tag([], stdin=(json.dumps({"id": "given", "lang": lang, "text": text},
+                                             ensure_ascii=False) + "\n").encode())
+    check(rc == 0, f"given-name tag exit {rc}: {err}")
+    return [(e["text"], e["source"], e["entity_id"]) for e in json.loads(out)["entities"]
+            if e["type"] == "PERSON"]
+
+got = persons("ar", "وقال الوزير هشام الوردي إن الاتفاق مهم. وأضاف هشام أن الوفد وصل. "
+                    "وفي المساء تحدث هشام مع الصحفيين.")
+full = [g for g in got if g[0] == "هشام الوردي"]
+alone = [g for g in got if g[0] == "هشام"]
+check(len(full) == 1 and len(alone) == 2 and "propagation" in [g[1] for g in alone] and
+      {g[2] for g in alone} == {full[0][2]},
+      f"given name, propagated or found by a rule, carries the full name's id: {got}")
+got = persons("ar", "واستقبل الوزير سمير الناصري والسيد سمير التازي الوفد، ثم قال سمير إن الزيارة مهمة.")
+ids = {g[2] for g in got if g[0] != "سمير"}
+check(len(ids) == 2 and not [g for g in got if g[0] == "سمير" and
+                             (g[1] == "propagation" or g[2] in ids)],
+      f"two persons share the given name: {got}")
+got = persons("ar", "وقال الوزير كريم الوردي إن الاتفاق مهم، وأضاف أن الحل كريم.")
+check("كريم" not in [g[0] for g in got], f"a given name that is a common word: {got}")
+got = persons("en", "Prime Minister Theresa May spoke on Monday. Theresa said the vote would go ahead.")
+check(("Theresa", "propagation") in [g[:2] for g in got], f"English given name: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
