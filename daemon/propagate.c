@@ -381,26 +381,40 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
 }
 
 /*
- * The words of an article bucketed by their last byte (normalized), each
- * bucket in field and word order: a name can only be read in a word that
- * ends as it does, so a short article's scan for a name visits its bucket
- * rather than every word. Each bucket is a list threaded through next[],
- * built in one pass over the words, once per article. A word is numbered
- * across the fields: the first field's words, then the second's.
+ * The words of an article bucketed by their last three bytes (normalized,
+ * hashed into BY_LAST_BUCKETS), each bucket in field and word order: a
+ * name can only be read in a word that ends as it does, so a short
+ * article's scan for a name visits its bucket rather than every word.
+ * Keyed by one byte, a bucket held a sixth of an English article ("n",
+ * "s"); by three, few words besides the name's own. Each bucket is a list
+ * threaded through next[], built in one pass over the words, once per
+ * article. A word is numbered across the fields: the first field's words,
+ * then the second's. A name shorter than three bytes (an abbreviation:
+ * "UN") visits every word.
  */
 #define NO_WORD UINT32_MAX
+#define BY_LAST_BUCKETS 1024
 _Static_assert(NFIELDS == 2, "by_last numbers the words of two fields");
 
 struct by_last {
-	uint32_t head[256];   /* the first word of each bucket, or NO_WORD */
+	uint32_t head[BY_LAST_BUCKETS]; /* the first word of each bucket */
 	uint32_t *next;       /* [words] the next word of its bucket, or NO_WORD */
 	uint32_t first_n;     /* words of the first field */
+	uint32_t words;
 };
+
+static inline unsigned last3(const char *end)
+{
+	const unsigned char *e = (const unsigned char *)end;
+	return ((unsigned)e[-3] * 0x9e3779b1u ^ (unsigned)e[-2] * 0x85ebca6bu ^
+	    (unsigned)e[-1] * 0xc2b2ae35u) >> 22; /* 10 bits */
+}
+_Static_assert(BY_LAST_BUCKETS == 1 << 10, "last3 gives 10 bits");
 
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
     size_t words, struct propagate_scratch *ps)
 {
-	uint32_t tail[256];
+	uint32_t tail[BY_LAST_BUCKETS];
 	memset(bl->head, 0xff, sizeof bl->head);
 	if (ps->next_cap < words) {
 		ps->next_cap = words * 2;
@@ -410,11 +424,15 @@ static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS]
 	}
 	bl->next = ps->next;
 	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
+	bl->words = (uint32_t)words;
 	uint32_t w = 0;
 	for (int fi = 0; fi < NFIELDS; fi++)
 		if (f[fi].t)
 			for (size_t i = 0; i < f[fi].tk->n; i++, w++) {
-				unsigned char c = (unsigned char)f[fi].t->norm.data[f[fi].tk->v[i].e - 1];
+				const struct token *k = &f[fi].tk->v[i];
+				if (k->e - k->b < 3)
+					continue; /* holds no name of three bytes */
+				unsigned c = last3(f[fi].t->norm.data + k->e);
 				if (bl->head[c] == NO_WORD)
 					bl->head[c] = w;
 				else
@@ -448,8 +466,17 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 				    from, tm);
 		return;
 	}
-	unsigned char c = (unsigned char)nm->w[nm->n - 1];
-	for (uint32_t k = bl->head[c]; k != NO_WORD; k = bl->next[k]) {
+	if (nm->n < 3) {
+		for (uint32_t k = 0; k < bl->words; k++) {
+			int fi = k < bl->first_n ? 0 : 1;
+			size_t i = fi ? k - bl->first_n : k;
+			if (worth_trying(f, fi, i, nm, need))
+				try_token(m, f, fi, i, nm, from, tm);
+		}
+		return;
+	}
+	for (uint32_t k = bl->head[last3(nm->w + nm->n)]; k != NO_WORD;
+	    k = bl->next[k]) {
 		int fi = k < bl->first_n ? 0 : 1;
 		size_t i = fi ? k - bl->first_n : k;
 		if (worth_trying(f, fi, i, nm, need))
