@@ -85,6 +85,7 @@ static struct engine *engine_from_image(struct image *img, char *err,
 	memset(img, 0, sizeof *img);
 	normalize_init();
 	tokenize_init();
+	langid_init();
 	struct diag d = {0};
 	e->classes = calloc(e->img.h->ntexts + 1, sizeof *e->classes);
 	if (!e->classes)

@@ -9,6 +9,10 @@
 #include "normalize.h"
 #include "tokenize.h"
 
+/* Builds langid's tables; called once before the first langid(), before
+ * any threads or forks (as normalize_init). */
+void langid_init(void);
+
 const char *langid(const struct normtext *t, const struct tokens *tk);
 
 #endif
