@@ -27,19 +27,27 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def rules_of(path):
-    """[(name, lang, text)] from a rule file: blocks that start with `rule`."""
-    out, cur = [], []
+    """[(name, lang, text)] from a rule file: blocks that start with `rule`,
+    each text led by the file's `define` lines, which the rule may call."""
+    blocks, cur = [], []
     with open(path, encoding="utf-8") as f:
         for line in f.read().split("\n") + [""]:
             if not line.strip():
-                if cur and cur[0].startswith("rule "):
-                    name = cur[0].split(None, 1)[1].strip()
-                    lang = next((l.split(None, 1)[1].strip() for l in cur
-                                 if l.startswith("lang ")), "*")
-                    out.append((name, lang, "\n".join(cur) + "\n"))
+                if cur:
+                    blocks.append(cur)
                 cur = []
             elif not line.startswith("#"):
                 cur.append(line)
+    defines = "".join(l + "\n" for b in blocks if b[0].startswith("define ")
+                      for l in b)
+    out = []
+    for b in blocks:
+        if b[0].startswith("rule "):
+            name = b[0].split(None, 1)[1].strip()
+            lang = next((l.split(None, 1)[1].strip() for l in b
+                         if l.startswith("lang ")), "*")
+            out.append((name, lang, (defines + "\n" if defines else "") +
+                        "\n".join(b) + "\n"))
     return out
 
 

@@ -26,8 +26,18 @@ static char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+static void defines_free(struct rule_define *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].pattern);
+	}
+	free(v);
+}
+
 static void def_free(struct rule_def *r)
 {
+	defines_free(r->uses, (size_t)r->nuses);
 	for (int i = 0; i < r->noutside; i++)
 		free(r->outside[i]);
 	free(r->outside);
@@ -94,10 +104,154 @@ static int add_example(struct rule_def *r, const char *v, int nomatch, int line)
 	return 0;
 }
 
+/* A group name as PCRE2 takes it: ASCII letters, digits and _, the first
+ * not a digit, at most DEFINE_NAME_MAX bytes (PCRE2's own limit). */
+#define DEFINE_NAME_MAX 32
+
+static int name_char(char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+static size_t name_len(const char *s)
+{
+	size_t n = 0;
+	while (name_char(s[n]))
+		n++;
+	return n;
+}
+
+static size_t find_define(const struct rule_define *fd, size_t nfd,
+    const char *name, size_t n)
+{
+	size_t i = 0;
+	while (i < nfd && (strlen(fd[i].name) != n || memcmp(fd[i].name, name, n)))
+		i++;
+	return i;
+}
+
+/* `define NAME PATTERN` (val) appended to the file's defines. */
+static void add_define(struct rule_define **fd, size_t *nfd, const char *val,
+    const char *file, int line, struct diag *d)
+{
+	size_t n = name_len(val);
+	const char *pat = val + n;
+	while (*pat == ' ' || *pat == '\t')
+		pat++;
+	if (!*val) {
+		diag_error(d, file, line, "define needs `NAME PATTERN`");
+		return;
+	}
+	if (n == 0 || n > DEFINE_NAME_MAX || (val[0] >= '0' && val[0] <= '9') ||
+	    (val[n] && val[n] != ' ' && val[n] != '\t')) {
+		diag_error(d, file, line, "define: '%.*s' is no group name (up to %d "
+		    "ASCII letters, digits and _, the first not a digit)",
+		    (int)strcspn(val, " \t"), val, DEFINE_NAME_MAX);
+		return;
+	}
+	if (!*pat) {
+		diag_error(d, file, line, "define %.*s: no pattern", (int)n, val);
+		return;
+	}
+	size_t i = find_define(*fd, *nfd, val, n);
+	if (i < *nfd) {
+		diag_error(d, file, line, "define %.*s: defined twice (first at %s:%d)",
+		    (int)n, val, file, (*fd)[i].line);
+		return;
+	}
+	struct rule_define *v = realloc(*fd, (*nfd + 1) * sizeof *v);
+	if (!v)
+		abort();
+	*fd = v;
+	v[*nfd].name = xstrndup(val, n);
+	v[*nfd].pattern = xstrndup(pat, strlen(pat));
+	v[*nfd].line = line;
+	(*nfd)++;
+}
+
+/* Whether a pattern names a group NAME itself: (?<NAME>, (?'NAME' or
+ * (?P<NAME>. */
+static int names_group(const char *pattern, const char *name, size_t n)
+{
+	static const char *const open[] = {"(?<", "(?'", "(?P<"};
+	for (int k = 0; k < 3; k++) {
+		size_t ol = strlen(open[k]);
+		for (const char *p = pattern; (p = strstr(p, open[k])); p += ol)
+			if (!strncmp(p + ol, name, n) &&
+			    p[ol + n] == (k == 1 ? '\'' : '>'))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Mark in need the file's defines that text calls as (?&NAME), and those
+ * they call in turn; not a name that the rule's own pattern defines: its
+ * group wins, and is the one that every call in the rule reaches. A call
+ * that is no define is left to PCRE2 to report.
+ */
+static void need_calls(const char *text, const char *pattern,
+    const struct rule_define *fd, size_t nfd, char *need)
+{
+	for (const char *p = text; (p = strstr(p, "(?&"));) {
+		p += 3;
+		size_t n = name_len(p);
+		if (p[n] != ')')
+			continue;
+		size_t i = find_define(fd, nfd, p, n);
+		if (i < nfd && !need[i] && !names_group(pattern, p, n)) {
+			need[i] = 1; /* before recursing: a define may call itself */
+			need_calls(fd[i].pattern, pattern, fd, nfd, need);
+		}
+	}
+}
+
+/* Give each of the file's rules r[0..n) copies of the defines it calls;
+ * warn of a define that no rule calls. */
+static void resolve_uses(struct rule_def *r, size_t n,
+    const struct rule_define *fd, size_t nfd, const char *file, struct diag *d)
+{
+	if (!nfd)
+		return;
+	char *need = malloc(nfd), *used = calloc(nfd, 1);
+	if (!need || !used)
+		abort();
+	for (size_t k = 0; k < n; k++) {
+		if (!r[k].pattern)
+			continue;
+		memset(need, 0, nfd);
+		need_calls(r[k].pattern, r[k].pattern, fd, nfd, need);
+		for (size_t i = 0; i < nfd; i++) {
+			if (!need[i])
+				continue;
+			struct rule_define *u = realloc(r[k].uses,
+			    (size_t)(r[k].nuses + 1) * sizeof *u);
+			if (!u)
+				abort();
+			r[k].uses = u;
+			u[r[k].nuses].name = xstrndup(fd[i].name, strlen(fd[i].name));
+			u[r[k].nuses].pattern = xstrndup(fd[i].pattern,
+			    strlen(fd[i].pattern));
+			u[r[k].nuses++].line = fd[i].line;
+			used[i] = 1;
+		}
+	}
+	for (size_t i = 0; i < nfd; i++)
+		if (!used[i])
+			diag_warn(d, file, fd[i].line, "define %s: no rule calls it",
+			    fd[i].name);
+	free(need);
+	free(used);
+}
+
 int rules_parse(const char *file, const char *text, size_t len,
     struct rule_def **defs, size_t *ndefs, struct diag *d)
 {
 	int errors = d->errors;
+	size_t first = *ndefs;
+	struct rule_define *fd = NULL; /* the file's defines */
+	size_t nfd = 0;
 	struct rule_def *cur = NULL;
 	const char *p = text, *end = text + len;
 	int line = 0;
@@ -141,6 +295,16 @@ int rules_parse(const char *file, const char *text, size_t len,
 		while (v0 < n && (l[v0] == ' ' || l[v0] == '\t'))
 			v0++;
 		char *val = xstrndup(l + v0, n - v0);
+		if (!strcmp(key, "define")) {
+			if (cur)
+				diag_error(d, file, line, "define inside rule %s (a define "
+				    "stands outside rules: end the rule with a blank line)",
+				    cur->name);
+			else
+				add_define(&fd, &nfd, val, file, line, d);
+			free(val);
+			continue;
+		}
 		if (!strcmp(key, "rule")) {
 			if (cur)
 				finish(cur, d);
@@ -269,6 +433,8 @@ int rules_parse(const char *file, const char *text, size_t len,
 	}
 	if (cur)
 		finish(cur, d);
+	resolve_uses(*defs + first, *ndefs - first, fd, nfd, file, d);
+	defines_free(fd, nfd);
 	return d->errors > errors ? -1 : 0;
 }
 
@@ -480,25 +646,26 @@ static void add_pattern_text(struct buf *out, const char *s, size_t n, int norm)
 	}
 }
 
-int rule_expand(const struct rule_def *r, const struct src_text *classes,
-    size_t nclasses, struct buf *out, struct diag *d)
+/* text with each {{class}} expanded, into out. -1 on an unknown class,
+ * whose reference ({{…}}) is *bad, *badlen bytes long. */
+static int add_expanded(struct buf *out, const char *text, int norm,
+    const struct src_text *classes, size_t nclasses, const char **bad,
+    int *badlen)
 {
-	int norm = r->view == VIEW_NORMALIZED;
-	buf_reset(out);
-	const char *p = r->pattern;
+	const char *p = text;
 	for (;;) {
 		const char *o = strstr(p, "{{");
 		const char *c = o ? strstr(o + 2, "}}") : NULL;
 		if (!o || !c) {
 			add_pattern_text(out, p, strlen(p), norm);
-			break;
+			return 0;
 		}
 		add_pattern_text(out, p, (size_t)(o - p), norm);
 		const struct src_text *cls = find_class(classes, nclasses, o + 2,
 		    (size_t)(c - o - 2));
 		if (!cls) {
-			diag_error(d, r->file, r->line, "rule %s: unknown class '%.*s'",
-			    r->name, (int)(c - o + 2), o);
+			*bad = o;
+			*badlen = (int)(c - o + 2);
 			return -1;
 		}
 		char **items;
@@ -518,6 +685,49 @@ int rule_expand(const struct rule_def *r, const struct src_text *classes,
 		buf_addc(out, ')');
 		free_strv(items, n);
 		p = c + 2;
+	}
+}
+
+/* The length of the (*VERB) items that open a pattern: start-of-pattern
+ * options such as (*LIMIT_MATCH=…) must stay first. */
+static size_t leading_verbs(const char *p)
+{
+	size_t n = 0;
+	while (!strncmp(p + n, "(*", 2) && strchr(p + n, ')'))
+		n = (size_t)(strchr(p + n, ')') - p) + 1;
+	return n;
+}
+
+int rule_expand(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, struct buf *out, struct diag *d)
+{
+	int norm = r->view == VIEW_NORMALIZED;
+	const char *bad;
+	int badlen;
+	buf_reset(out);
+	size_t lead = leading_verbs(r->pattern);
+	add_pattern_text(out, r->pattern, lead, norm);
+	if (r->nuses)
+		buf_adds(out, "(?(DEFINE)");
+	for (int i = 0; i < r->nuses; i++) {
+		const struct rule_define *u = &r->uses[i];
+		buf_printf(out, "(?<%s>", u->name);
+		if (add_expanded(out, u->pattern, norm, classes, nclasses, &bad,
+			&badlen) < 0) {
+			diag_error(d, r->file, u->line,
+			    "rule %s: define %s: unknown class '%.*s'", r->name,
+			    u->name, badlen, bad);
+			return -1;
+		}
+		buf_addc(out, ')');
+	}
+	if (r->nuses)
+		buf_addc(out, ')');
+	if (add_expanded(out, r->pattern + lead, norm, classes, nclasses, &bad,
+		&badlen) < 0) {
+		diag_error(d, r->file, r->line, "rule %s: unknown class '%.*s'",
+		    r->name, badlen, bad);
+		return -1;
 	}
 	buf_cstr(out);
 	return 0;
@@ -573,6 +783,53 @@ static const uint8_t *first_bitmap(const pcre2_code *code, const char *pattern)
 	return map;
 }
 
+/*
+ * For a rule that does not compile: the first of its defines that does not
+ * compile on its own either (the rule's other defines, and the groups its
+ * pattern names, there as empty groups that it may call), its message in
+ * msg; -1 if each does, and the fault is the rule's.
+ */
+static int blame_define(const struct rule_def *r,
+    const struct src_text *classes, size_t nclasses, PCRE2_UCHAR *msg,
+    size_t msglen)
+{
+	struct buf b = {0};
+	const char *bad;
+	int badlen, culprit = -1;
+	for (int i = 0; i < r->nuses && culprit < 0; i++) {
+		const char *text = r->uses[i].pattern;
+		buf_reset(&b);
+		buf_adds(&b, "(?(DEFINE)");
+		for (int j = 0; j < r->nuses; j++)
+			if (j != i)
+				buf_printf(&b, "(?<%s>)", r->uses[j].name);
+		for (const char *p = text; (p = strstr(p, "(?&"));) {
+			p += 3;
+			size_t n = name_len(p);
+			if (p[n] == ')' && names_group(r->pattern, p, n))
+				buf_printf(&b, "(?<%.*s>)", (int)n, p);
+		}
+		buf_printf(&b, "(?<%s>", r->uses[i].name);
+		if (add_expanded(&b, text, r->view == VIEW_NORMALIZED, classes,
+			nclasses, &bad, &badlen) < 0)
+			continue; /* rule_expand reported it */
+		buf_adds(&b, "))");
+		int ec;
+		PCRE2_SIZE eo;
+		/* DUPNAMES: a local group called twice gets two stand-ins */
+		pcre2_code *code = pcre2_compile((PCRE2_SPTR)b.data, b.len,
+		    PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_DUPNAMES,
+		    &ec, &eo, NULL);
+		if (!code) {
+			pcre2_get_error_message(ec, msg, msglen);
+			culprit = i;
+		}
+		pcre2_code_free(code);
+	}
+	buf_free(&b);
+	return culprit;
+}
+
 struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
     const struct src_text *classes, size_t nclasses, struct diag *d)
 {
@@ -599,8 +856,14 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 			if (!code) {
 				PCRE2_UCHAR msg[160];
 				pcre2_get_error_message(ec, msg, sizeof msg);
-				diag_error(d, r->file, r->line, "rule %s: pattern: %s",
-				    r->name, (const char *)msg);
+				int u = blame_define(r, classes, nclasses, msg, sizeof msg);
+				if (u >= 0)
+					diag_error(d, r->file, r->uses[u].line,
+					    "rule %s: define %s: %s", r->name,
+					    r->uses[u].name, (const char *)msg);
+				else
+					diag_error(d, r->file, r->line, "rule %s: pattern: %s",
+					    r->name, (const char *)msg);
 				break;
 			}
 			/* JIT failure is not fatal: the interpreter runs under the
@@ -623,7 +886,7 @@ struct ruleset *ruleset_compile(const struct rule_def *defs, size_t n,
 		}
 		if (!c->code)
 			continue;
-		c->first = first_bitmap(c->code, r->pattern);
+		c->first = first_bitmap(c->code, pat.data);
 		int g = pcre2_substring_number_from_name(c->code, (PCRE2_SPTR) "m");
 		c->group = g > 0 ? g : 0;
 		uint32_t cap;

@@ -44,6 +44,14 @@ struct rule_example {
 	int line;
 };
 
+/* A file-level `define NAME PATTERN`: a named subpattern that the rules of
+ * its file call as (?&NAME) (see rules/README.md). */
+struct rule_define {
+	char *name;
+	char *pattern;     /* as written */
+	int line;
+};
+
 struct rule_def {
 	char *name;
 	int type, prio, view;
@@ -57,6 +65,11 @@ struct rule_def {
 			    * when it starts with them (`outside` key) */
 	int noutside;
 	char *pattern;     /* as written */
+	/* The defines of the rule's file that its pattern calls, directly or
+	 * through other defines, less the names the pattern defines itself;
+	 * in file order. Copies, owned by the rule. */
+	struct rule_define *uses;
+	int nuses;
 	struct rule_example *ex;
 	int nex;
 	const char *file;  /* borrowed from the caller */
@@ -72,7 +85,8 @@ struct src_text {
 
 /*
  * Parse one rule file's text. Appends to *defs (caller frees with
- * rule_defs_free). Errors go to d as file:line.
+ * rule_defs_free). Errors go to d as file:line. The file's defines are
+ * resolved here: each rule keeps copies of those it calls (uses).
  */
 int rules_parse(const char *file, const char *text, size_t len,
     struct rule_def **defs, size_t *ndefs, struct diag *d);
@@ -91,7 +105,9 @@ int rule_triggers(const struct rule_def *r, const struct src_text *classes,
 int rule_class_words(const struct src_text *classes, size_t nclasses,
     const char *name, char ***out);
 
-/* Expand {{class}} in the pattern into out; -1 on an unknown class. */
+/* The pattern as compiled into out: one (?(DEFINE)…) group holding the
+ * rule's uses first, then the pattern, {{class}} expanded in both (in the
+ * rule's view). -1 on an unknown class. */
 int rule_expand(const struct rule_def *r, const struct src_text *classes,
     size_t nclasses, struct buf *out, struct diag *d);
 

@@ -447,7 +447,7 @@ def case_burst():
 # Texts built to make each shipped rule backtrack -----------------------
 
 def rule_defs(path):
-    rules, cur = [], None
+    rules, cur, defines = [], None, {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -461,9 +461,32 @@ def rule_defs(path):
             if k == "rule":
                 cur = {"name": v, "lang": "*", "file": path}
                 rules.append(cur)
+            elif k == "define" and cur is None:
+                name, pat = (v.split(None, 1) + [""])[:2]
+                defines[name] = pat
             elif cur is not None:
                 cur[k] = v
+    for r in rules:
+        r["pattern"] = with_defines(r.get("pattern", ""), defines)
     return rules
+
+
+def with_defines(pat, defines):
+    """The pattern as the engine compiles it: the file's defines that it
+    calls as (?&NAME), directly or through others, in one (?(DEFINE)...)
+    group before it, in file order; not the names it defines itself."""
+    calls = lambda p: re.findall(r"\(\?&(\w+)\)", p)
+    own = {a or b for a, b in re.findall(r"\(\?P?<(\w+)>|\(\?'(\w+)'", pat)}
+    need, todo = set(), calls(pat)
+    while todo:
+        n = todo.pop()
+        if n in defines and n not in need and n not in own:
+            need.add(n)
+            todo += calls(defines[n])
+    if not need:
+        return pat
+    return ("(?(DEFINE)" + "".join(f"(?<{n}>{p})" for n, p in defines.items()
+                                   if n in need) + ")" + pat)
 
 
 def class_words(name):

@@ -1,7 +1,8 @@
 /*
  * Rules: file errors name file and line; examples are checked; a pattern
  * built to backtrack hits its limit, is counted, and the rest of the
- * article is still tagged. `anchor near N` narrows a rule's window.
+ * article is still tagged. `anchor near N` narrows a rule's window. A
+ * file's defines reach the rules that call them, and only those.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -23,8 +24,204 @@ static int parse(const char *file, const char *text, struct rule_def **defs,
 	return rules_parse(file, text, strlen(text), defs, n, d);
 }
 
+static void on_hit(void *ctx, size_t rule, size_t b, size_t e)
+{
+	size_t *span = ctx;
+	(void)rule;
+	if (span[1] == 0) { /* the first match */
+		span[0] = b;
+		span[1] = e;
+	}
+}
+
+/* The first mention rule i finds in text, as "b-e", or "" for none. */
+static const char *hit(const struct ruleset *rs, size_t i, const char *text)
+{
+	static char got[32];
+	size_t span[2] = {0, 0};
+	struct rule_scratch *s = rule_scratch_new(rs);
+	ruleset_run(rs, s, i, text, 0, strlen(text), on_hit, span);
+	rule_scratch_destroy(&s);
+	if (span[1])
+		snprintf(got, sizeof got, "%zu-%zu", span[0], span[1]);
+	else
+		got[0] = '\0';
+	return got;
+}
+
+/* The pattern of rule i as compiled, defines and classes expanded, in
+ * xb (or the error); valid until the next call. */
+static struct buf xb;
+static struct diag xd;
+
+static const char *expanded(const struct rule_def *defs, size_t i,
+    const struct src_text *classes, size_t nclasses)
+{
+	memset(&xd, 0, sizeof xd);
+	if (rule_expand(&defs[i], classes, nclasses, &xb, &xd) < 0)
+		return xd.first;
+	return xb.data;
+}
+
+#define RULE(name, view) "rule " name "\ntype PERSON\ntrigger x\nview " view "\n"
+
+static void test_defines(void)
+{
+	struct diag d;
+	struct rule_def *defs;
+	size_t n;
+	const struct src_text cls[] = {{"names", "أحمد\nزيد\n", strlen("أحمد\nزيد\n")}};
+
+	/* a rule gets the defines it calls, directly (w) and through another
+	 * (a calls b, defined after it), in one group, in file order, with
+	 * {{class}} expanded in the rule's view; c, which nothing calls, stays
+	 * out (it would not compile) and is warned of */
+	const char *txt = "# defines\n"
+	    "define a  (?&b)-{{names}}\n"
+	    "define w  (?:alpha|beta)\n"
+	    "define c  {{nosuch}}(\n"
+	    "\n"
+	    RULE("r1", "normalized") "pattern \\b(?&w)\\b\n\n"
+	    RULE("r2", "normalized") "pattern (?<m>(?&a))\n\n"
+	    RULE("r3", "original") "pattern (?<m>(?&a)|(?&w))\n\n"
+	    "define b  [0-9]+\n";
+	CHECK(parse("d.rules", txt, &defs, &n, &d) == 0);
+	CHECK(n == 3 && d.errors == 0 && d.warnings == 1);
+	CHECK(defs[0].nuses == 1 && !strcmp(defs[0].uses[0].name, "w") &&
+	    defs[0].uses[0].line == 3);
+	CHECK(defs[1].nuses == 2 && !strcmp(defs[1].uses[0].name, "a") &&
+	    !strcmp(defs[1].uses[1].name, "b"));
+	CHECK_STR(expanded(defs, 0, cls, 1),
+	    "(?(DEFINE)(?<w>(?:alpha|beta)))\\b(?&w)\\b");
+	CHECK_STR(expanded(defs, 1, cls, 1),
+	    "(?(DEFINE)(?<a>(?&b)-(?:(?:احمد|زيد)))(?<b>[0-9]+))(?<m>(?&a))");
+	CHECK_STR(expanded(defs, 2, cls, 1),
+	    "(?(DEFINE)(?<a>(?&b)-(?:(?:أحمد|زيد)))(?<w>(?:alpha|beta))"
+	    "(?<b>[0-9]+))(?<m>(?&a)|(?&w))");
+	struct ruleset *rs = ruleset_compile(defs, n, cls, 1, &d);
+	CHECK(rs != NULL && d.errors == 0);
+	if (rs) {
+		CHECK_STR(hit(rs, 0, "an alphabet, a beta"), "15-19");
+		CHECK_STR(hit(rs, 1, "no 12-زيد"), "3-12");
+		CHECK_STR(hit(rs, 2, "no 7-أحمد"), "3-13");
+		ruleset_destroy(&rs);
+	}
+	rule_defs_free(defs, n);
+
+	/* the unused define is warned of at its line */
+	struct diag dw = {0};
+	struct rule_def *wd = NULL;
+	size_t wn = 0;
+	CHECK(rules_parse("w.rules", "define u  x\n", 11, &wd, &wn, &dw) == 0);
+	CHECK(wn == 0 && dw.warnings == 1 && dw.errors == 0);
+	rule_defs_free(wd, wn);
+
+	/* a group the rule names itself wins, also where a define it pulls in
+	 * calls that name: nw is not pulled in, t is, and reaches the rule's
+	 * nw. (Both in the group would not compile: a name defined twice.) */
+	const char *loc = "define nw  x+\n"
+	    "define t   (?&nw)z\n\n"
+	    RULE("own", "original") "pattern (?(DEFINE)(?<nw>y+))(?<m>(?&nw))\n\n"
+	    RULE("via", "original") "pattern (?(DEFINE)(?'nw'y+))(?<m>(?&t))\n\n"
+	    RULE("file", "original") "pattern (?<m>(?&t))\n";
+	CHECK(parse("l.rules", loc, &defs, &n, &d) == 0);
+	CHECK(n == 3 && defs[0].nuses == 0 && defs[1].nuses == 1 &&
+	    !strcmp(defs[1].uses[0].name, "t") && defs[2].nuses == 2);
+	rs = ruleset_compile(defs, n, NULL, 0, &d);
+	CHECK(rs != NULL);
+	if (rs) {
+		CHECK_STR(hit(rs, 0, "xx yy"), "3-5");
+		CHECK_STR(hit(rs, 1, "xz yz"), "3-5");
+		CHECK_STR(hit(rs, 2, "xz yz"), "0-2");
+		ruleset_destroy(&rs);
+	}
+	rule_defs_free(defs, n);
+
+	/* a define may call itself (PCRE2 recursion); the group goes after a
+	 * start-of-pattern (*…) item, which must stay first */
+	const char *rec = "define p  \\((?:[^()]|(?&p))*\\)\n\n"
+	    RULE("rec", "original") "pattern (*LIMIT_MATCH=100000)(?&p)\n";
+	CHECK(parse("r.rules", rec, &defs, &n, &d) == 0);
+	CHECK(n == 1 && defs[0].nuses == 1);
+	rs = ruleset_compile(defs, n, NULL, 0, &d);
+	CHECK(rs != NULL);
+	if (rs) {
+		CHECK_STR(hit(rs, 0, "f(a(b)c)"), "1-8");
+		ruleset_destroy(&rs);
+	}
+	rule_defs_free(defs, n);
+
+	/* defines are the file's: another file's rule does not see them */
+	CHECK(parse("a.rules", "define w  x\n", &defs, &n, &d) == 0);
+	const char *other = RULE("o", "original") "pattern (?&w)\n";
+	CHECK(rules_parse("b.rules", other, strlen(other), &defs, &n, &d) == 0);
+	CHECK(n == 1 && defs[0].nuses == 0);
+	rs = ruleset_compile(defs, n, NULL, 0, &d);
+	CHECK(rs == NULL && strstr(d.first, "b.rules:1: error: rule o: pattern:") != NULL);
+	rule_defs_free(defs, n);
+
+	/* errors, each at its line: a name twice, a bad name, no pattern, a
+	 * define inside a rule */
+	const char *bad = "define w  x\n"
+	    "define 9w  x\n"
+	    "define w  y\n"
+	    "define n-m  x\n"
+	    "define e\n"
+	    "\n"
+	    RULE("r", "original") "define z  x\npattern (?&w)\n";
+	CHECK(parse("e.rules", bad, &defs, &n, &d) < 0);
+	CHECK(d.errors == 5);
+	CHECK(strstr(d.first, "e.rules:2: error: define: '9w' is no group name") != NULL);
+	rule_defs_free(defs, n);
+	CHECK(parse("e.rules", "\ndefine n-m  x\n", &defs, &n, &d) < 0);
+	CHECK(strstr(d.first, "e.rules:2: error: define: 'n-m' is no group name") != NULL);
+	rule_defs_free(defs, n);
+	const char *twice = "define w  x\n# a comment\ndefine w  y\n";
+	CHECK(parse("t.rules", twice, &defs, &n, &d) < 0);
+	CHECK(d.errors == 1 && !strcmp(d.first,
+	    "t.rules:3: error: define w: defined twice (first at t.rules:1)"));
+	rule_defs_free(defs, n);
+	const char *empty = "define e\n";
+	CHECK(parse("t.rules", empty, &defs, &n, &d) < 0);
+	CHECK(!strcmp(d.first, "t.rules:1: error: define e: no pattern"));
+	rule_defs_free(defs, n);
+	const char *inside = RULE("r", "original") "define z  x\npattern x\n";
+	CHECK(parse("t.rules", inside, &defs, &n, &d) < 0);
+	CHECK(strstr(d.first, "t.rules:5: error: define inside rule r") != NULL);
+	rule_defs_free(defs, n);
+
+	/* a define that does not compile, or names an unknown class, is
+	 * reported at its own line, for each rule that calls it */
+	const char *broken = "define ok  a\n"
+	    "define w   (?:a(?&ok)\n"
+	    "define k   {{nosuch}}\n\n"
+	    RULE("r1", "original") "pattern (?&w)b\n\n"
+	    RULE("r2", "original") "pattern (?&k)\n";
+	CHECK(parse("b.rules", broken, &defs, &n, &d) == 0);
+	rs = ruleset_compile(defs, n, NULL, 0, &d);
+	CHECK(rs == NULL && d.errors == 2);
+	CHECK(strstr(d.first, "b.rules:2: error: rule r1: define w: missing closing parenthesis") != NULL);
+	if (!strstr(d.first, "b.rules:2: error: rule r1: define w:"))
+		fprintf(stderr, "got: %s\n", d.first);
+	struct diag dk = {0};
+	struct buf kb = {0};
+	CHECK(rule_expand(&defs[1], NULL, 0, &kb, &dk) < 0);
+	CHECK(!strcmp(dk.first, "b.rules:3: error: rule r2: define k: unknown class '{{nosuch}}'"));
+	buf_free(&kb);
+	rule_defs_free(defs, n);
+	/* ... but a rule's own fault stays at the rule's line */
+	const char *own = "define w  a\n\n" RULE("r", "original") "pattern (?&w)(b\n";
+	CHECK(parse("o.rules", own, &defs, &n, &d) == 0);
+	rs = ruleset_compile(defs, n, NULL, 0, &d);
+	CHECK(rs == NULL && strstr(d.first, "o.rules:3: error: rule r: pattern:") != NULL);
+	rule_defs_free(defs, n);
+	buf_free(&xb);
+}
+
 int main(void)
 {
+	test_defines();
+
 	/* parse errors */
 	struct diag d;
 	struct rule_def *defs;
