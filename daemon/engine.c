@@ -32,7 +32,7 @@ struct engine {
 	struct rule_def *defs;
 	size_t ndefs;
 	struct ruleset *rules;
-	struct strmap *given; /* given names that propagate (propagate.h) */
+	struct strmap *given; /* the words propagate() reads (propagate.h) */
 };
 
 struct field_state {
@@ -59,16 +59,26 @@ struct scratch {
 	uint64_t t0;
 };
 
-/* Put the one-word entries of class name into m, with value v. */
+/* Put the one-word entries of class name into m, with value v; with fem
+ * set, each also with ة (normalized ه) added, as the rules read them. */
 static void class_into(const struct engine *e, const char *name,
-    struct strmap *m, uint32_t v)
+    struct strmap *m, uint32_t v, int fem)
 {
 	char **w;
 	int n = rule_class_words(e->classes, e->nclasses, name, &w);
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(w[i]);
-		if (!memchr(w[i], ' ', len))
+		if (!memchr(w[i], ' ', len)) {
 			strmap_put(m, w[i], len, v);
+			if (fem) {
+				char f[256];
+				if (len + 2 <= sizeof f) {
+					memcpy(f, w[i], len);
+					memcpy(f + len, "\xd9\x87", 2); /* ه */
+					strmap_put(m, f, len + 2, v);
+				}
+			}
+		}
 		free(w[i]);
 	}
 	if (n >= 0)
@@ -104,12 +114,14 @@ static struct engine *engine_from_image(struct image *img, char *err,
 			    image_str(&e->img, t->data), t->len, &e->defs,
 			    &e->ndefs, &d);
 	}
-	/* the given names, and which may propagate: those that are no
-	 * common word (strmap_put keeps a word's first value) */
+	/* the words propagation reads: given names, and which may propagate
+	 * (those that are no common word: strmap_put keeps a word's first
+	 * value); nationality adjectives, never a family name alone */
 	e->given = strmap_new();
-	class_into(e, "given-amb-ar", e->given, GIVEN_COMMON);
-	class_into(e, "given-ar", e->given, GIVEN_ONLY);
-	class_into(e, "given-latin", e->given, GIVEN_ONLY);
+	class_into(e, "given-amb-ar", e->given, GIVEN_COMMON, 0);
+	class_into(e, "given-ar", e->given, GIVEN_ONLY, 0);
+	class_into(e, "given-latin", e->given, GIVEN_ONLY, 0);
+	class_into(e, "nationality-ar", e->given, NATIONALITY, 1);
 	if (!d.errors)
 		e->rules = ruleset_compile(e->defs, e->ndefs, e->classes,
 		    e->nclasses, &d);

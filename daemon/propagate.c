@@ -231,8 +231,10 @@ static int is_given(const struct tokens *tk, const struct normtext *t,
     size_t j, const struct strmap *given)
 {
 	const struct token *k = &tk->v[j];
-	return ((k->flags & TOK_ARABIC) || (k->flags & TOK_CAP)) &&
-	    strmap_get(given, t->norm.data + k->b, k->e - k->b) != UINT32_MAX;
+	if (!(k->flags & TOK_ARABIC) && !(k->flags & TOK_CAP))
+		return 0;
+	uint32_t v = strmap_get(given, t->norm.data + k->b, k->e - k->b);
+	return v == GIVEN_ONLY || v == GIVEN_COMMON;
 }
 
 /* Is word i next to a listed given name, in the same phrase? "محمد" in
@@ -557,7 +559,7 @@ void propagate_scratch_free(struct propagate_scratch *ps)
  * (بن لادن) in nm->lead. 0: nothing to look for.
  */
 static int family_name(const struct mention *x, const struct field_view *fv,
-    struct name *nm)
+    const struct strmap *words, struct name *nm)
 {
 	const struct normtext *t = fv->t;
 	const struct tokens *tk = fv->tk;
@@ -576,7 +578,8 @@ static int family_name(const struct mention *x, const struct field_view *fv,
 		"\xd8\xb9\xd8\xa8\xd8\xaf", 6) &&
 	    tk->v[x->tok0].e - tk->v[x->tok0].b == 6)
 		stop = 1;
-	if (stop || behind_clitic(t, last))
+	if (stop || behind_clitic(t, last) ||
+	    (words && strmap_get(words, w, wn) == NATIONALITY))
 		return 0;
 	*nm = (struct name){w, wn, orig_last_cp(t, last), t, tk,
 	    x->tok0, x->tok1, NULL, 0, NULL};
@@ -800,7 +803,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		    from.tok1 > f[from.field].tk->n || from.tok1 < from.tok0 + 2)
 			continue;
 		struct name nm;
-		if (family_name(&from, &f[from.field], &nm) && !nm.lead)
+		if (family_name(&from, &f[from.field], given, &nm) && !nm.lead)
 			adopt(m, &lone, f, &nm, &from);
 		const char *w;
 		size_t n;
@@ -824,7 +827,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		    (from.tok1 >= from.tok0 + 2 ||
 			(from.tok1 == from.tok0 + 1 && from.kind == SRC_RULE))) {
 			struct name nm;
-			if (!family_name(&from, &f[from.field], &nm))
+			if (!family_name(&from, &f[from.field], given, &nm))
 				continue;
 			if (seen_before(&sn, t, &tk->v[from.tok0],
 			    from.tok1 - from.tok0, nm.last_cp, 0))

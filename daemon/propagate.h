@@ -32,10 +32,13 @@ struct propagate_scratch {
 	size_t next_cap;
 };
 
-/* Adds mentions to m (kept, sorted again by field and start). given: the
- * listed given names (normalized words; NULL: none), each GIVEN_ONLY, which
- * may name an introduced person alone, or GIVEN_COMMON, a common word too. */
-enum { GIVEN_ONLY = 1, GIVEN_COMMON = 2 };
+/* Adds mentions to m (kept, sorted again by field and start). given: words
+ * of the classes that propagation reads (normalized; NULL: none): each
+ * GIVEN_ONLY, a listed given name that may name an introduced person
+ * alone; GIVEN_COMMON, a given name that is also a common word; or
+ * NATIONALITY, an adjective that is never a family name alone (the last
+ * word of "أبو حمزة المصري" is not carried). */
+enum { GIVEN_ONLY = 1, GIVEN_COMMON = 2, NATIONALITY = 3 };
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
     struct buf *arena, struct propagate_scratch *ps,
     const struct strmap *given);

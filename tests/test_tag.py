@@ -135,6 +135,15 @@ check(by_text.get("الوردي", ("", ""))[0] == "propagation", f"family name p
 check([src for t, src, _ in ents if t == "بلومفيلد"] == ["rule:ar-person-after-title", "propagation"],
       f"a surname found after a title is propagated: {ents}")
 
+# A nationality that ends a name (a kunya's nisba: أبو حمزة المصري) is no
+# family name: "المصري" alone elsewhere is the adjective.
+text = "وقال أبو حمزة المصري إن الحكم ظالم، وأكد المسؤول المصري أن القرار نهائي."
+rc, out, err = tag([], stdin=(json.dumps({"id": "nisba", "lang": "ar", "text": text},
+                                         ensure_ascii=False) + "\n").encode())
+got = [(e["text"], e["source"]) for e in json.loads(out)["entities"]]
+check(("أبو حمزة المصري", "rule:ar-person-abu") in got and
+      not [g for g in got if g[1] == "propagation"], f"nationality not propagated: {got}")
+
 # A last word behind a conjunction and a hamza (وإخراج "and directing")
 # is a rule running one word too far; it is never carried elsewhere.
 text = "الفيلم من قصة إبراهيم وإخراج، ثم جاء التصوير وإخراج المشاهد."
