@@ -125,7 +125,9 @@ struct name {
 /* Arabic particles of a patronymic, a kunya or a house (بن، ابن، بنت،
  * ولد، أبو، آل), normalized: in "الحسن بن علي" the last word is the
  * father's given name, not a family name, so the pair is what names the
- * person again ("بن لادن"), never the last word alone. */
+ * person again ("بن لادن"), never the last word alone. Likewise the
+ * European particles as Arabic writes them: "ماركو فان باستن" is named
+ * again as "فان باستن". */
 static const char *particle[] = {
 	"\xd8\xa8\xd9\x86",                         /* بن */
 	"\xd8\xa7\xd8\xa8\xd9\x86",                 /* ابن */
@@ -135,6 +137,14 @@ static const char *particle[] = {
 	"\xd8\xa7\xd8\xa8\xd9\x8a",                 /* ابي */
 	"\xd8\xa7\xd8\xa8\xd8\xa7",                 /* ابا */
 	"\xd8\xa7\xd9\x84",                         /* ال (آل) */
+	"\xd9\x81\xd8\xa7\xd9\x86",                 /* فان (van) */
+	"\xd9\x81\xd9\x88\xd9\x86",                 /* فون (von) */
+	"\xd8\xaf\xd9\x8a",                         /* دي (de, di) */
+	"\xd8\xaf\xd9\x88",                         /* دو (du) */
+	"\xd8\xaf\xd8\xa7",                         /* دا (da) */
+	"\xd8\xaf\xd9\x84",                         /* دل (del) */
+	"\xd8\xaf\xd9\x8a\xd9\x84",                 /* ديل (del) */
+	"\xd8\xaf\xd9\x8a\xd9\x84\xd8\xa7",         /* ديلا (della) */
 	NULL,
 };
 

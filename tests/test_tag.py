@@ -135,6 +135,14 @@ check(by_text.get("الوردي", ("", ""))[0] == "propagation", f"family name p
 check([src for t, src, _ in ents if t == "بلومفيلد"] == ["rule:ar-person-after-title", "propagation"],
       f"a surname found after a title is propagated: {ents}")
 
+# A European particle (van, de) is named again with its word: "فان باستن".
+text = "وسجل المهاجم ماركو فان باستن هدفين، ثم قال فان باستن إن الفوز مستحق."
+rc, out, err = tag([], stdin=(json.dumps({"id": "van", "lang": "ar", "text": text},
+                                         ensure_ascii=False) + "\n").encode())
+got = [(e["text"], e["source"]) for e in json.loads(out)["entities"]]
+check([g[0] for g in got] == ["ماركو فان باستن", "فان باستن"] and got[1][1] == "propagation",
+      f"particle pair propagated: {got}")
+
 # A nationality that ends a name (a kunya's nisba: أبو حمزة المصري) is no
 # family name: "المصري" alone elsewhere is the adjective.
 text = "وقال أبو حمزة المصري إن الحكم ظالم، وأكد المسؤول المصري أن القرار نهائي."
