@@ -204,6 +204,11 @@ check("East" not in got and "North" not in got and "Gulf" not in got,
 got = types_of("ar", "وفي جنوب البلاد والخليج الشمالي يسطع نور الشمس، والوحدة ممكنة.")
 check(not {"جنوب", "الخليج", "نور", "الوحدة"} & set(got),
       f"Arabic ordinary words as places: {got}")
+got = types_of("ar", "كنت في مدينة الرباط صباح أمس، وقلت: أنا هنا لأدفع باليورو.")
+check(not {"كنت", "مدينة", "صباح", "أنا"} & set(got) and got.get("الرباط") == "LOCATION",
+      f"Arabic words that some subdivision is called: {got}")
+got = types_of("en", "Most Voters Have Turned Down the Plan, Paul Says.")
+check(not {"Most", "Down", "Paul"} & set(got), f"English headline words as places: {got}")
 
 # 11. A listed given name names the person introduced in full by it, with
 #     the same id; not when two persons of the article bear it, not when it

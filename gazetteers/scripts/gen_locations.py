@@ -64,11 +64,22 @@ GENERIC = {
     'Est', 'Gulf', 'Highlands', 'Interior', 'Islands', 'Lakes', 'Littoral',
     'Lower', 'Maritime', 'Mountain', 'Nord', 'North', 'Northern', 'Ouest',
     'Plateau', 'Sahel', 'South', 'Southern', 'Sud', 'Unity', 'Upper', 'West',
-    'Western', 'Golfe', 'Unité',
+    'Western', 'Golfe', 'Unité', 'Southwest', 'Southeast', 'Northwest',
+    'Northeast',
+    # and words or given names first: Albania's Has, Czechia's Most,
+    # Northern Ireland's Down (capitalised in every English headline),
+    # Cape Verde's Paul, Peter, Italy's Marche as "Marches" (steps,
+    # markets), Estonia's Rõuge (read "rouge", red)
+    'Has', 'Most', 'Down', 'Paul', 'Peter', 'Marches', 'Rõuge',
 }
 # Arabic names of places that are ordinary words first: البسيط (simple;
-# Albacete), الزيتون (olives; Żejtun), الوسطى (middle; Deir al-Balah).
-ORDINARY_AR = {'البسيط', 'الزيتون', 'الوسطى'}
+# Albacete), الزيتون (olives; Żejtun), الوسطى (middle; Deir al-Balah),
+# كنت (I was; Kent), أنا and آنا (I; A'ana), مدينة (city; Mdina), يورو
+# (euro; Yoro), صباح (morning, a given name; Sabah), باي (Bay), الغربية and الشرقية (western, eastern: adjectives
+# first; Egypt's Gharbia and Sharqia), الجزيرة (the island, the channel;
+# Sudan's Al Jazirah).
+ORDINARY_AR = {'البسيط', 'الزيتون', 'الوسطى', 'كنت', 'أنا', 'آنا', 'مدينة',
+               'يورو', 'صباح', 'باي', 'الغربية', 'الشرقية', 'الجزيرة'}
 
 
 def main():
