@@ -505,12 +505,18 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 	const struct normtext *t = &s->f[field].nt;
 	const struct tokens *tk = &s->f[field].tk;
 	const struct fires *f = fires_by_rule(s, e->ndefs);
+	/* In a title-case headline every word has its capital: the rules
+	 * that read capitals (view original) would take "John Smith Says"
+	 * for a name. The field keeps its listed names, and propagation
+	 * brings the names the text introduces. */
+	int title_case = tokens_title_case(tk);
 	for (size_t i = 0; i < f->n;) {
 		size_t r = f->v[i].rule, j = i;
 		while (j < f->n && f->v[j].rule == r)
 			j++;
 		const struct rule_def *d = ruleset_def(e->rules, r);
-		if (strcmp(d->lang, "*") && strcmp(d->lang, lang)) {
+		if ((strcmp(d->lang, "*") && strcmp(d->lang, lang)) ||
+		    (title_case && d->view == VIEW_ORIGINAL)) {
 			i = j;
 			continue;
 		}

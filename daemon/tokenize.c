@@ -212,3 +212,16 @@ void tokens_free(struct tokens *tk)
 	free(tk->v);
 	memset(tk, 0, sizeof *tk);
 }
+
+int tokens_title_case(const struct tokens *tk)
+{
+	size_t words = 0, caps = 0;
+	for (size_t i = 0; i < tk->n; i++) {
+		const struct token *k = &tk->v[i];
+		if ((k->flags & (TOK_ARABIC | TOK_DIGIT)) || k->ne - k->nb < 4)
+			continue;
+		words++;
+		caps += (k->flags & TOK_CAP) != 0;
+	}
+	return words >= 3 && caps * 10 >= words * 9;
+}

@@ -44,6 +44,15 @@ void tokenize_init(void);
 /* Tokenize t's normalized copy into tk (reused from call to call). */
 int tokenize(const struct normtext *t, struct tokens *tk);
 
+/*
+ * Is the text written in title case, as many English headlines are ("Ex-
+ * Minister Says He Will Resign")? Then a capital tells nothing of a name.
+ * True when at least three Latin words of four letters or more are seen
+ * and nine in ten of them start with a capital (short words such as "of"
+ * and "the" stay lower case in title case, so they are not counted).
+ */
+int tokens_title_case(const struct tokens *tk);
+
 /* True if cp is a word character (L, M, N). */
 int tokenize_is_word(uint32_t cp);
 

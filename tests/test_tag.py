@@ -237,5 +237,16 @@ check("كريم" not in [g[0] for g in got], f"a given name that is a common wor
 got = persons("en", "Prime Minister Theresa May spoke on Monday. Theresa said the vote would go ahead.")
 check(("Theresa", "propagation") in [g[:2] for g in got], f"English given name: {got}")
 
+# 12. A title-case headline: its capitals are no cue, so the capital-reading
+#     rules leave it alone; the names the text introduces reach it by
+#     propagation.
+rc, out, err = tag([], stdin=(json.dumps({
+    "id": "headline", "lang": "en",
+    "title": "Ex-Minister John Smith Says Prime Minister Will Resign Before Christmas",
+    "text": "Former minister John Smith said on Monday that the prime minister would resign."},
+    ensure_ascii=False) + "\n").encode())
+got = [(e["field"], e["text"]) for e in json.loads(out)["entities"]]
+check(got == [("title", "John Smith"), ("text", "John Smith")], f"title-case headline: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)

@@ -43,6 +43,16 @@ int main(void)
 	CHECK(!(tk.v[1].flags & TOK_HARD));      /* hyphen is soft */
 	CHECK(tk.v[2].flags & TOK_DIGIT);
 
+	/* title case: a headline's capitals say nothing of names */
+	run("Ex-Minister John Smith Says He Will Resign Before the Vote");
+	CHECK(tokens_title_case(&tk));
+	run("Former minister John Smith said he would resign");
+	CHECK(!tokens_title_case(&tk));
+	run("John Smith");                     /* two long words are too few */
+	CHECK(!tokens_title_case(&tk));
+	run("قال الوزير جون سميث إنه سيستقيل");
+	CHECK(!tokens_title_case(&tk));
+
 	run("");
 	CHECK(tk.n == 0);
 	run("  ... ");
