@@ -261,27 +261,38 @@ static void refuse(struct master *m, struct job *j, int kind,
 
 static void start_generation(struct master *m, const char *ruleset);
 
+/* Start a spawner when none runs (it died, or the last start failed);
+ * it holds no engine yet. 0 when one runs. */
+static int spawner_up(struct master *m, int *fresh, char *err, size_t errlen)
+{
+	*fresh = m->spawner.fd == -1;
+	if (!*fresh)
+		return 0;
+	return spawner_start(&m->spawner, m->verbose, err, errlen);
+}
+
 /*
- * Start a spawner and have it load the engine, when none runs (it died,
- * or the last start failed). Its engine is built from the files as they
- * are now: should they have changed since the serving generation was
- * loaded, its workers would not be that generation's, so a new one
- * starts, as after a reload. Returns 0 when a spawner is ready.
+ * Start a spawner and have it load the engine, when none runs. Its engine
+ * is built from the files as they are now: should they have changed since
+ * the serving generation was loaded, its workers would not be that
+ * generation's, so a new one starts, as after a reload. Returns 0 when a
+ * spawner is ready.
  */
 static int restart_spawner(struct master *m)
 {
 	char err[1024], rs[24];
 	static int quiet;          /* one warning per outage, not per second */
-	if (m->spawner.fd != -1)
-		return 0;
-	if (spawner_start(&m->spawner, m->verbose, err, sizeof err) == -1 ||
-	    load_engine(m, rs, err, sizeof err) == -1) {
+	int fresh;
+	if (spawner_up(m, &fresh, err, sizeof err) == -1 ||
+	    (fresh && load_engine(m, rs, err, sizeof err) == -1)) {
 		if (!quiet++)
 			log_warnx("no spawner: %s; no worker can start until "
 			    "one does (trying again every second)", err);
 		spawner_stop(&m->spawner);
 		return -1;
 	}
+	if (!fresh)
+		return 0;
 	quiet = 0;
 	log_info("spawner restarted, pid %d, ruleset %s", (int)m->spawner.pid,
 	    rs);
@@ -490,7 +501,14 @@ static int reload(struct master *m, char *err, size_t errlen)
 	}
 	double t0 = now_s();
 	char rs[24];
-	if (restart_spawner(m) == -1 || load_engine(m, rs, err, errlen) == -1) {
+	/* A spawner that was down starts here and loads once: through
+	 * restart_spawner() it would load, start a generation for the
+	 * changed files, and this reload would start another. */
+	int fresh = 0;
+	if (spawner_up(m, &fresh, err, errlen) == -1 ||
+	    load_engine(m, rs, err, errlen) == -1) {
+		if (fresh)
+			spawner_stop(&m->spawner); /* it holds no engine */
 		m->stats.reload_failures++;
 		log_warnx("reload failed, still serving generation %u: %s",
 		    m->generation, err);
