@@ -42,6 +42,18 @@ int main(void)
 	for (int i = 0; i < 127; i++)
 		all[i] = (char)(i + 1);
 	roundtrip(all, 127);
+	/* every length that the block scan reads in its own way, with no
+	 * escape, and with one at each place */
+	char s[48];
+	for (size_t n = 0; n <= sizeof s; n++) {
+		memset(s, 'a', n);
+		roundtrip(s, n);
+		for (size_t i = 0; i < n; i++) {
+			s[i] = i % 3 == 0 ? '"' : i % 3 == 1 ? '\\' : '\x1f';
+			roundtrip(s, n);
+			s[i] = 'a';
+		}
+	}
 
 	struct buf b = {0};
 	jsonw_u64(&b, 0);
