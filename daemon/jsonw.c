@@ -114,13 +114,36 @@ void jsonw_key(struct buf *b, const char *k)
 	b->data[b->len++] = ':';
 }
 
+/* Decimal digits of v. */
+static inline int digits(uint64_t v)
+{
+	int n = 1;
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	return n;
+}
+
 void jsonw_u64(struct buf *b, uint64_t v)
 {
-	char tmp[24];
-	int i = 24;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_add(b, tmp + i, (size_t)(24 - i));
+	/* two digits at a time from a table, written in place from the
+	 * last: one division per pair, no copy */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	int n = digits(v);
+	buf_reserve(b, (size_t)n);
+	char *p = b->data + b->len + n;
+	b->len += (size_t)n;
+	while (v >= 100) {
+		uint64_t r = v % 100;
+		v /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
 }
