@@ -572,47 +572,39 @@ static void write_entity(struct buf *o, const struct scratch *s,
     const struct mention *x)
 {
 	const struct normtext *t = &s->f[x->field].nt;
-	buf_addc(o, '{');
-	JSONW_KEY(o, "type");
-	jsonw_cstr(o, ent_type_name(x->type));
-	buf_addc(o, ',');
-	JSONW_KEY(o, "field");
-	jsonw_cstr(o, x->field == FIELD_TITLE ? "title" : "text");
-	buf_addc(o, ',');
-	JSONW_KEY(o, "start");
+	/* the type names and the field names are plain ASCII */
+	const char *type = ent_type_name(x->type);
+	BUF_ADD_LIT(o, "{\"type\":\"");
+	buf_adds(o, type);
+	if (x->field == FIELD_TITLE)
+		BUF_ADD_LIT(o, "\",\"field\":\"title\"");
+	else
+		BUF_ADD_LIT(o, "\",\"field\":\"text\"");
+	JSONW_NEXT_KEY(o, "start");
 	jsonw_u64(o, x->start);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "end");
+	JSONW_NEXT_KEY(o, "end");
 	jsonw_u64(o, x->end);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "byte_start");
+	JSONW_NEXT_KEY(o, "byte_start");
 	jsonw_u64(o, t->cp_byte[x->start]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "byte_end");
+	JSONW_NEXT_KEY(o, "byte_end");
 	jsonw_u64(o, t->cp_byte[x->end]);
-	buf_addc(o, ',');
-	jsonw_key(o, "utf16_start");
+	JSONW_NEXT_KEY(o, "utf16_start");
 	jsonw_u64(o, t->cp_u16[x->start]);
-	buf_addc(o, ',');
-	jsonw_key(o, "utf16_end");
+	JSONW_NEXT_KEY(o, "utf16_end");
 	jsonw_u64(o, t->cp_u16[x->end]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "text");
+	JSONW_NEXT_KEY(o, "text");
 	jsonw_str(o, t->orig + t->cp_byte[x->start],
 	    t->cp_byte[x->end] - t->cp_byte[x->start]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "entity_id");
+	JSONW_NEXT_KEY(o, "entity_id");
 	jsonw_cstr(o, s->arena.data + x->id);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "canonical");
+	JSONW_NEXT_KEY(o, "canonical");
 	jsonw_cstr(o, s->arena.data + x->canonical);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "source");
+	JSONW_NEXT_KEY(o, "source");
 	jsonw_cstr(o, s->arena.data + x->source);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "nested");
-	buf_adds(o, x->nested ? "true" : "false");
-	buf_addc(o, '}');
+	if (x->nested)
+		BUF_ADD_LIT(o, ",\"nested\":true}");
+	else
+		BUF_ADD_LIT(o, ",\"nested\":false}");
 }
 
 int engine_analyze(const struct engine *e, struct scratch *s,
