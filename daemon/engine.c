@@ -345,16 +345,21 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 	}
 	while (a < z && !tokenize_is_word(orig_cp(t, a)))
 		a++;
-	for (;;) {
-		while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
-			z--;
-		uint32_t w = z; /* the last word: [w, z) */
-		while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
-			w--;
-		if (z <= a || !has_tanween(t, w, z))
-			break;
-		z = w;
-	}
+	while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
+		z--;
+	/* trailing words with tanween: rare, so looked for in the whole
+	 * span before the words are walked */
+	if (has_tanween(t, a, z))
+		for (;;) {
+			uint32_t w = z; /* the last word: [w, z) */
+			while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
+				w--;
+			if (z <= a || !has_tanween(t, w, z))
+				break;
+			z = w;
+			while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
+				z--;
+		}
 	/* a leading descriptive word (`outside`) is not part of the name */
 	if (r->noutside && z > a) {
 		uint32_t w = a;
