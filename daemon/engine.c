@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "compile.h"
 #include "engine.h"
@@ -292,19 +295,40 @@ struct hit_ctx {
 	int field;
 };
 
+#ifdef __SSE2__
+/* Bit i: bytes i, i + 1 of the 17 at p are D9 and one of 8B..8D. */
+static inline unsigned tanween_block(const unsigned char *p)
+{
+	__m128i a = _mm_loadu_si128((const void *)p);
+	__m128i b = _mm_loadu_si128((const void *)(p + 1));
+	__m128i lead = _mm_cmpeq_epi8(a, _mm_set1_epi8((char)0xD9));
+	__m128i in = _mm_cmpeq_epi8(b, _mm_min_epu8(_mm_max_epu8(b,
+	    _mm_set1_epi8((char)0x8B)), _mm_set1_epi8((char)0x8D)));
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(lead, in));
+}
+#endif
+
 /* Tanween (ً ٌ ٍ) marks an indefinite noun or an adverb (كثيرًا، أيضًا):
  * never the last word of a name. */
 static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 {
-	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8, and D9 only ever
-	 * leads a character: look for that byte, not at every character */
+	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8; D9 only ever leads a
+	 * character, and a continuation byte is never D9, so any such pair
+	 * of bytes is one. Sixteen places at a time, the last block
+	 * overlapping the one before rather than reading past the span. */
 	const unsigned char *p = (const unsigned char *)t->orig + t->cp_byte[a];
-	const unsigned char *e = (const unsigned char *)t->orig + t->cp_byte[b];
-	while (p + 1 < e && (p = memchr(p, 0xD9, (size_t)(e - p - 1)))) {
-		if (p[1] >= 0x8B && p[1] <= 0x8D)
-			return 1;
-		p += 2;
+	size_t n = t->cp_byte[b] - t->cp_byte[a];
+#ifdef __SSE2__
+	if (n >= 17) {
+		for (size_t i = 0; i + 17 < n; i += 16)
+			if (tanween_block(p + i))
+				return 1;
+		return tanween_block(p + n - 17) != 0;
 	}
+#endif
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i] == 0xD9 && p[i + 1] >= 0x8B && p[i + 1] <= 0x8D)
+			return 1;
 	return 0;
 }
 
