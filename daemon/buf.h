@@ -35,6 +35,8 @@ static inline void buf_addc(struct buf *b, char c)
 	b->data[b->len++] = c;
 }
 void buf_adds(struct buf *b, const char *s);
+/* A string literal, its length known at compile time. */
+#define BUF_ADD_LIT(b, lit) buf_add((b), lit, sizeof(lit) - 1)
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline void buf_reset(struct buf *b) { b->len = 0; }

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "compile.h"
 #include "engine.h"
@@ -304,19 +307,40 @@ struct hit_ctx {
 	int field;
 };
 
+#ifdef __SSE2__
+/* Bit i: bytes i, i + 1 of the 17 at p are D9 and one of 8B..8D. */
+static inline unsigned tanween_block(const unsigned char *p)
+{
+	__m128i a = _mm_loadu_si128((const void *)p);
+	__m128i b = _mm_loadu_si128((const void *)(p + 1));
+	__m128i lead = _mm_cmpeq_epi8(a, _mm_set1_epi8((char)0xD9));
+	__m128i in = _mm_cmpeq_epi8(b, _mm_min_epu8(_mm_max_epu8(b,
+	    _mm_set1_epi8((char)0x8B)), _mm_set1_epi8((char)0x8D)));
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(lead, in));
+}
+#endif
+
 /* Tanween (ً ٌ ٍ) marks an indefinite noun or an adverb (كثيرًا، أيضًا):
  * never the last word of a name. */
 static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 {
-	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8, and D9 only ever
-	 * leads a character: look for that byte, not at every character */
+	/* U+064B..U+064D are D9 8B..D9 8D in UTF-8; D9 only ever leads a
+	 * character, and a continuation byte is never D9, so any such pair
+	 * of bytes is one. Sixteen places at a time, the last block
+	 * overlapping the one before rather than reading past the span. */
 	const unsigned char *p = (const unsigned char *)t->orig + t->cp_byte[a];
-	const unsigned char *e = (const unsigned char *)t->orig + t->cp_byte[b];
-	while (p + 1 < e && (p = memchr(p, 0xD9, (size_t)(e - p - 1)))) {
-		if (p[1] >= 0x8B && p[1] <= 0x8D)
-			return 1;
-		p += 2;
+	size_t n = t->cp_byte[b] - t->cp_byte[a];
+#ifdef __SSE2__
+	if (n >= 17) {
+		for (size_t i = 0; i + 17 < n; i += 16)
+			if (tanween_block(p + i))
+				return 1;
+		return tanween_block(p + n - 17) != 0;
 	}
+#endif
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i] == 0xD9 && p[i + 1] >= 0x8B && p[i + 1] <= 0x8D)
+			return 1;
 	return 0;
 }
 
@@ -357,16 +381,21 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 	}
 	while (a < z && !tokenize_is_word(orig_cp(t, a)))
 		a++;
-	for (;;) {
-		while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
-			z--;
-		uint32_t w = z; /* the last word: [w, z) */
-		while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
-			w--;
-		if (z <= a || !has_tanween(t, w, z))
-			break;
-		z = w;
-	}
+	while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
+		z--;
+	/* trailing words with tanween: rare, so looked for in the whole
+	 * span before the words are walked */
+	if (has_tanween(t, a, z))
+		for (;;) {
+			uint32_t w = z; /* the last word: [w, z) */
+			while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
+				w--;
+			if (z <= a || !has_tanween(t, w, z))
+				break;
+			z = w;
+			while (z > a && !tokenize_is_word(orig_cp(t, z - 1)))
+				z--;
+		}
 	/* a leading descriptive word (`outside`) is not part of the name */
 	if (r->noutside && z > a) {
 		uint32_t w = a;
@@ -590,47 +619,39 @@ static void write_entity(struct buf *o, const struct scratch *s,
     const struct mention *x)
 {
 	const struct normtext *t = &s->f[x->field].nt;
-	buf_addc(o, '{');
-	JSONW_KEY(o, "type");
-	jsonw_cstr(o, ent_type_name(x->type));
-	buf_addc(o, ',');
-	JSONW_KEY(o, "field");
-	jsonw_cstr(o, x->field == FIELD_TITLE ? "title" : "text");
-	buf_addc(o, ',');
-	JSONW_KEY(o, "start");
+	/* the type names and the field names are plain ASCII */
+	const char *type = ent_type_name(x->type);
+	BUF_ADD_LIT(o, "{\"type\":\"");
+	buf_adds(o, type);
+	if (x->field == FIELD_TITLE)
+		BUF_ADD_LIT(o, "\",\"field\":\"title\"");
+	else
+		BUF_ADD_LIT(o, "\",\"field\":\"text\"");
+	JSONW_NEXT_KEY(o, "start");
 	jsonw_u64(o, x->start);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "end");
+	JSONW_NEXT_KEY(o, "end");
 	jsonw_u64(o, x->end);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "byte_start");
+	JSONW_NEXT_KEY(o, "byte_start");
 	jsonw_u64(o, t->cp_byte[x->start]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "byte_end");
+	JSONW_NEXT_KEY(o, "byte_end");
 	jsonw_u64(o, t->cp_byte[x->end]);
-	buf_addc(o, ',');
-	jsonw_key(o, "utf16_start");
+	JSONW_NEXT_KEY(o, "utf16_start");
 	jsonw_u64(o, t->cp_u16[x->start]);
-	buf_addc(o, ',');
-	jsonw_key(o, "utf16_end");
+	JSONW_NEXT_KEY(o, "utf16_end");
 	jsonw_u64(o, t->cp_u16[x->end]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "text");
+	JSONW_NEXT_KEY(o, "text");
 	jsonw_str(o, t->orig + t->cp_byte[x->start],
 	    t->cp_byte[x->end] - t->cp_byte[x->start]);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "entity_id");
+	JSONW_NEXT_KEY(o, "entity_id");
 	jsonw_cstr(o, s->arena.data + x->id);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "canonical");
+	JSONW_NEXT_KEY(o, "canonical");
 	jsonw_cstr(o, s->arena.data + x->canonical);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "source");
+	JSONW_NEXT_KEY(o, "source");
 	jsonw_cstr(o, s->arena.data + x->source);
-	buf_addc(o, ',');
-	JSONW_KEY(o, "nested");
-	buf_adds(o, x->nested ? "true" : "false");
-	buf_addc(o, '}');
+	if (x->nested)
+		BUF_ADD_LIT(o, ",\"nested\":true}");
+	else
+		BUF_ADD_LIT(o, ",\"nested\":false}");
 }
 
 int engine_analyze(const struct engine *e, struct scratch *s,

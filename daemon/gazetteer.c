@@ -31,6 +31,19 @@ static int add(const struct image *img, const char *s, size_t n, uint32_t skip,
 	return k;
 }
 
+/* Can token tok of t be read without a proclitic: is it Arabic, of three
+ * letters or more, and its first letter one of و ف ب ك ل? Most words are
+ * not, and have only their reading as written. */
+static inline int may_strip(const struct normtext *t, const struct token *tok)
+{
+	if (!(tok->flags & TOK_ARABIC) || tok->e - tok->b < 6)
+		return 0;
+	const char *s = t->norm.data + tok->b;
+	size_t n = tok->e - tok->b;
+	return starts(s, n, AR_WAW) || starts(s, n, AR_FA) ||
+	    starts(s, n, AR_BA) || starts(s, n, AR_KAF) || starts(s, n, AR_LAM);
+}
+
 int gazetteer_readings(const struct image *img, const struct normtext *t,
     const struct token *tok, uint32_t id, uint32_t trig, struct reading out[6])
 {
@@ -39,7 +52,7 @@ int gazetteer_readings(const struct image *img, const struct normtext *t,
 	int k = 0;
 	if (id)
 		out[k++] = (struct reading){id, trig, 0};
-	if (!(tok->flags & TOK_ARABIC) || n < 6)
+	if (!may_strip(t, tok))
 		return k;
 	for (int conj = 0; conj <= 1; conj++) {
 		const char *r = s;
@@ -142,7 +155,7 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 	for (size_t i = 0; i < tk->n; i++) {
 		struct reading rd[6];
 		int nr;
-		if (!(tk->v[i].flags & TOK_ARABIC) || tk->v[i].e - tk->v[i].b < 6) {
+		if (!may_strip(t, &tk->v[i])) {
 			/* no proclitics to read: the word as written */
 			rd[0] = (struct reading){ids->id[i], ids->trig[i], 0};
 			nr = ids->id[i] != 0;

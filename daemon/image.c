@@ -273,10 +273,17 @@ static int accelerate(struct image *img, char *err, size_t errlen)
 	img->tok_tag = malloc(h->tok_slots);
 	img->trans_tag = malloc(h->trans_slots);
 	img->root = calloc((size_t)h->ntokens + 1, sizeof *img->root);
-	if (!img->tok_tag || !img->trans_tag || !img->root)
+	img->tok_filter = calloc(IMAGE_FILTER_BITS / 64, sizeof *img->tok_filter);
+	if (!img->tok_tag || !img->trans_tag || !img->root || !img->tok_filter)
 		FAIL("out of memory");
-	for (uint32_t i = 0; i < h->tok_slots; i++)
-		img->tok_tag[i] = img->tokens[i].hash ? tag_of(img->tokens[i].hash) : 0;
+	for (uint32_t i = 0; i < h->tok_slots; i++) {
+		const struct image_token *t = &img->tokens[i];
+		img->tok_tag[i] = t->hash ? tag_of(t->hash) : 0;
+		if (t->hash) {
+			uint32_t k = image_filter_key(img->strings + t->str, t->len);
+			img->tok_filter[k / 64] |= (uint64_t)1 << (k % 64);
+		}
+	}
 	for (uint32_t i = 0; i < h->trans_slots; i++) {
 		uint64_t key = img->trans[i].key;
 		img->trans_tag[i] = key ? tag_of(mix64(key)) : 0;
@@ -295,8 +302,10 @@ static void accel_free(struct image *img)
 	free(img->tok_tag);
 	free(img->trans_tag);
 	free(img->root);
+	free(img->tok_filter);
 	img->tok_tag = img->trans_tag = NULL;
 	img->root = NULL;
+	img->tok_filter = NULL;
 }
 
 /* a[0..n) == b[0..n), inline: most words are a few bytes, and a call to
@@ -327,7 +336,7 @@ static inline int same(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-uint32_t image_token(const struct image *img, const char *s, size_t n,
+uint32_t image_token_slots(const struct image *img, const char *s, size_t n,
     uint32_t *trig)
 {
 	uint64_t h = hash_fast(s, n);

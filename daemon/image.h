@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define IMAGE_MAGIC "NERDIMG\0"
 #define IMAGE_VERSION 2 /* 2: token slots hashed with hash_fast */
@@ -80,6 +81,12 @@ struct image_text {        /* a rule file or a word class, as text */
 	uint32_t kind, name, data, len;
 };
 
+/* The token filter: one bit per key of a word's length and first and last
+ * eight bytes, set for every word of the dictionary (image.c).
+ * Most words of a text are in no entry; 8 KB that stay in the L1 cache
+ * turn most of them away before their hash is computed and slots read. */
+#define IMAGE_FILTER_BITS (1u << 16)
+
 struct image {
 	const unsigned char *base;
 	size_t size;
@@ -98,6 +105,7 @@ struct image {
 	uint8_t *tok_tag;      /* [tok_slots] 0: empty slot, else image_tag(hash) */
 	uint8_t *trans_tag;    /* [trans_slots] the same for the trie edges */
 	uint32_t *root;        /* [ntokens + 1] child of the root by token id */
+	uint64_t *tok_filter;  /* [IMAGE_FILTER_BITS / 64] the token filter */
 };
 
 /*
@@ -115,10 +123,44 @@ static inline const char *image_str(const struct image *img, uint32_t off)
 	return img->strings + off;
 }
 
-/* Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
- * list offset (0: none). */
-uint32_t image_token(const struct image *img, const char *s, size_t n,
+/* The filter bit of s[0..n): bytes read as hash_fast reads a word's last
+ * ones, no loop. */
+static inline uint32_t image_filter_key(const char *s, size_t n)
+{
+	uint64_t a = 0, z = 0;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&z, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		a = lo;
+		z = hi;
+	} else if (n) {
+		const unsigned char *u = (const unsigned char *)s;
+		a = (uint64_t)u[0] | (uint64_t)u[n >> 1] << 8 |
+		    (uint64_t)u[n - 1] << 16;
+	}
+	uint64_t k = (a ^ z * 0x9e3779b97f4a7c15ULL ^ n) * 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(k >> 48) & (IMAGE_FILTER_BITS - 1);
+}
+
+/* image_token past the filter: the slots. */
+uint32_t image_token_slots(const struct image *img, const char *s, size_t n,
     uint32_t *trig);
+
+/* Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
+ * list offset (0: none). The filter is asked inline: it turns most words
+ * away. */
+static inline uint32_t image_token(const struct image *img, const char *s,
+    size_t n, uint32_t *trig)
+{
+	uint32_t k = image_filter_key(s, n);
+	if (!(img->tok_filter[k / 64] >> (k % 64) & 1))
+		return 0;
+	return image_token_slots(img, s, n, trig);
+}
 
 /* Child of state by token id, or 0 (the root is never a child). */
 uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok);

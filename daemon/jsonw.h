@@ -22,6 +22,8 @@ void jsonw_cstr(struct buf *b, const char *s);
 void jsonw_key(struct buf *b, const char *k);
 /* The same for a string literal, its length known at compile time. */
 #define JSONW_KEY(b, lit) buf_add((b), "\"" lit "\":", sizeof(lit) + 2)
+/* ,"key": after a member, in one copy */
+#define JSONW_NEXT_KEY(b, lit) buf_add((b), ",\"" lit "\":", sizeof(lit) + 3)
 void jsonw_u64(struct buf *b, uint64_t v);
 
 #endif

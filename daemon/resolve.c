@@ -6,44 +6,75 @@
 
 #include "resolve.h"
 
-static const struct mention *cmp_base;
+/* A sort key: mentions compare as their keys do, high word first. Each
+ * key ends in the mention's index, so no two are equal and any sort
+ * gives the order a stable qsort gave. */
+struct skey {
+	uint64_t hi, lo;
+};
 
-static int by_strength(const void *pa, const void *pb)
+static inline int key_less(const struct skey *a, const struct skey *b)
 {
-	const struct mention *a = &cmp_base[*(const size_t *)pa];
-	const struct mention *b = &cmp_base[*(const size_t *)pb];
-	if (a->field != b->field)
-		return a->field - b->field;
-	uint32_t la = a->end - a->start, lb = b->end - b->start;
-	if (la != lb)
-		return la > lb ? -1 : 1;
-	if (a->prio != b->prio)
-		return a->prio > b->prio ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind - b->kind;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	/* equal in every way: keep input order, so output is repeatable */
-	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
 }
 
-static int by_position(const void *pa, const void *pb)
+/* Sort v[0..n) by key, tmp holding n / 2 more: a merge sort with the
+ * comparison inline (qsort's call per comparison was most of its cost),
+ * insertion below 16, and no merge where the halves are already in
+ * order (mentions come nearly sorted by position). */
+static void sort_keys(struct skey *v, struct skey *tmp, size_t n)
 {
-	const struct mention *a = pa, *b = pb;
-	if (a->field != b->field)
-		return a->field - b->field;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	if (a->end != b->end)
-		return a->end > b->end ? -1 : 1;
-	return a->nested - b->nested;
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			struct skey k = v[i];
+			size_t j = i;
+			for (; j > 0 && key_less(&k, &v[j - 1]); j--)
+				v[j] = v[j - 1];
+			v[j] = k;
+		}
+		return;
+	}
+	size_t h = n / 2;
+	sort_keys(v, tmp, h);
+	sort_keys(v + h, tmp, n - h);
+	if (!key_less(&v[h], &v[h - 1]))
+		return;
+	memcpy(tmp, v, h * sizeof *v);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		v[k++] = key_less(&v[j], &tmp[i]) ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
 }
 
-static int by_start(const void *pa, const void *pb)
+/* The strongest first: by field, then longer, higher priority, source
+ * (gazetteer, rule, propagation), earlier start, and input order. */
+static struct skey strength_key(const struct mention *x, size_t i)
 {
-	const struct mention *a = &cmp_base[*(const size_t *)pa];
-	const struct mention *b = &cmp_base[*(const size_t *)pb];
-	return a->start < b->start ? -1 : a->start > b->start;
+	uint64_t len = x->end - x->start;
+	return (struct skey){(uint64_t)x->field << 48 |
+	    (UINT32_MAX - len) << 16 | (uint64_t)(255 - x->prio) << 8 | x->kind,
+	    (uint64_t)x->start << 32 | i};
+}
+
+/* Reading order: by field and start, the longer first, the nested after
+ * the one it is in, then input order. */
+static struct skey position_key(const struct mention *x, size_t i)
+{
+	return (struct skey){(uint64_t)x->field << 32 | x->start,
+	    (uint64_t)(UINT32_MAX - x->end) << 32 | (uint64_t)x->nested << 31 | i};
+}
+
+static void keys_reserve(struct resolve_scratch *rs, size_t n)
+{
+	if (rs->kcap >= n)
+		return;
+	rs->kcap = n * 2;
+	rs->keys = realloc(rs->keys, rs->kcap * sizeof *rs->keys);
+	rs->ktmp = realloc(rs->ktmp, rs->kcap * sizeof *rs->ktmp);
+	rs->mtmp = realloc(rs->mtmp, rs->kcap * sizeof *rs->mtmp);
+	if (!rs->keys || !rs->ktmp || !rs->mtmp)
+		abort();
 }
 
 /* Gather field f's gazetteer mentions in rs->gaz, by start; their count. */
@@ -53,8 +84,10 @@ static size_t gather_gazetteer(const struct mentions *m, int f,
 	size_t n = 0;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].field == f && m->v[i].kind == SRC_GAZETTEER)
-			rs->gaz[n++] = i;
-	qsort(rs->gaz, n, sizeof *rs->gaz, by_start);
+			rs->keys[n++] = (struct skey){m->v[i].start, i};
+	sort_keys(rs->keys, rs->ktmp, n);
+	for (size_t i = 0; i < n; i++)
+		rs->gaz[i] = (size_t)rs->keys[i].lo;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t e = m->v[rs->gaz[i]].end;
 		rs->gaz_maxend[i] = i && rs->gaz_maxend[i - 1] > e ?
@@ -106,10 +139,12 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		if (!rs->gaz || !rs->gaz_maxend)
 			abort();
 	}
+	keys_reserve(rs, m->n);
 	for (size_t i = 0; i < m->n; i++)
-		rs->order[i] = i;
-	cmp_base = m->v;
-	qsort(rs->order, m->n, sizeof *rs->order, by_strength);
+		rs->keys[i] = strength_key(&m->v[i], i);
+	sort_keys(rs->keys, rs->ktmp, m->n);
+	for (size_t i = 0; i < m->n; i++)
+		rs->order[i] = (size_t)(rs->keys[i].lo & UINT32_MAX);
 
 	for (int f = 0; f < NFIELDS; f++) {
 		size_t need = ncp[f] + 1;
@@ -162,7 +197,12 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		if (m->v[i].keep)
 			m->v[kept++] = m->v[i];
 	m->n = kept;
-	qsort(m->v, m->n, sizeof *m->v, by_position);
+	for (size_t i = 0; i < kept; i++)
+		rs->keys[i] = position_key(&m->v[i], i);
+	sort_keys(rs->keys, rs->ktmp, kept);
+	for (size_t i = 0; i < kept; i++)
+		rs->mtmp[i] = m->v[rs->keys[i].lo & INT32_MAX];
+	memcpy(m->v, rs->mtmp, kept * sizeof *m->v);
 }
 
 int resolve_overlaps(const struct mentions *m, int f, uint32_t s, uint32_t e)
@@ -181,5 +221,8 @@ void resolve_scratch_free(struct resolve_scratch *rs)
 	free(rs->order);
 	free(rs->gaz);
 	free(rs->gaz_maxend);
+	free(rs->keys);
+	free(rs->ktmp);
+	free(rs->mtmp);
 	memset(rs, 0, sizeof *rs);
 }

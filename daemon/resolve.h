@@ -14,6 +14,8 @@
 
 #include "mention.h"
 
+struct skey;
+
 /* owner: scratch of at least max(end) int32 slots per field, reused. */
 struct resolve_scratch {
 	int32_t *owner;
@@ -23,6 +25,9 @@ struct resolve_scratch {
 	size_t *gaz;           /* one field's gazetteer mentions, by start */
 	uint32_t *gaz_maxend;  /* the largest end of gaz[0..i] */
 	size_t gcap;
+	struct skey *keys, *ktmp; /* sort keys, and the merge's room */
+	struct mention *mtmp;  /* the kept mentions, being put in order */
+	size_t kcap;
 };
 
 void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,

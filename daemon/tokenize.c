@@ -125,9 +125,17 @@ static inline int push(const struct normtext *t, struct tokens *tk,
 		tk->v = v;
 		tk->cap = c;
 	}
-	/* Arabic has no capitals: the normalized first letter tells all */
+	/* Arabic has no capitals: the normalized first letter tells all.
+	 * Nor has a word that starts with a lower-case ASCII letter in the
+	 * original (most words of a Latin text): shape would say 0. */
 	unsigned char b0 = (unsigned char)t->norm.data[k->b];
-	k->flags |= b0 >= 0xD8 && b0 <= 0xDB ? TOK_ARABIC : shape(t, k);
+	if (b0 >= 0xD8 && b0 <= 0xDB)
+		k->flags |= TOK_ARABIC;
+	else {
+		unsigned char o = (unsigned char)t->orig[t->cp_byte[t->n_orig[k->nb]]];
+		if (o < 'a' || o > 'z')
+			k->flags |= shape(t, k);
+	}
 	tk->v[tk->n++] = *k;
 	return 0;
 }

@@ -94,6 +94,9 @@ int main(void)
 	/* a word with tanween (an adverb) does not end a rule's name */
 	r = tag("رحب السيد كريم كثيرًا بالوفد", 0);
 	CHECK(!strncmp(r, "PERSON:كريم:nerd:person:", 24) && !strchr(r, '|'));
+	/* ...also at the end of a match longer than sixteen bytes */
+	r = tag("رحب السيد كريم بناني كثيرًا بالوفد", 0);
+	CHECK(!strncmp(r, "PERSON:كريم بناني:nerd:person:", 30) && !strchr(r, '|'));
 	/* an abbreviation introduced in parentheses */
 	CHECK_STR(tag("the DGSN said", 0), "AGENCY:DGSN:nerd:agency:ma-dgsn");
 	/* rules: found, mapped back, prefilter-gated */

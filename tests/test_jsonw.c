@@ -4,6 +4,7 @@
  * jansson itself would dump.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -42,6 +43,18 @@ int main(void)
 	for (int i = 0; i < 127; i++)
 		all[i] = (char)(i + 1);
 	roundtrip(all, 127);
+	/* every length that the block scan reads in its own way, with no
+	 * escape, and with one at each place */
+	char s[48];
+	for (size_t n = 0; n <= sizeof s; n++) {
+		memset(s, 'a', n);
+		roundtrip(s, n);
+		for (size_t i = 0; i < n; i++) {
+			s[i] = i % 3 == 0 ? '"' : i % 3 == 1 ? '\\' : '\x1f';
+			roundtrip(s, n);
+			s[i] = 'a';
+		}
+	}
 
 	struct buf b = {0};
 	jsonw_u64(&b, 0);
@@ -49,6 +62,19 @@ int main(void)
 	jsonw_u64(&b, 18446744073709551615ULL);
 	buf_cstr(&b);
 	CHECK_STR(b.data, "0 18446744073709551615");
+	/* each side of every power of ten, as printf writes them */
+	for (uint64_t p = 1; p <= 10000000000000000000ULL; p *= 10) {
+		for (uint64_t v = p - 1; v <= p + 1; v++) {
+			char want[24];
+			snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+			buf_reset(&b);
+			jsonw_u64(&b, v);
+			buf_cstr(&b);
+			CHECK_STR(b.data, want);
+		}
+		if (p == 10000000000000000000ULL)
+			break;
+	}
 	buf_free(&b);
 
 	/* Every line of the golden annotations: jansson parses it, and its

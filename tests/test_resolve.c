@@ -56,6 +56,21 @@ int main(void)
 	CHECK(resolve_overlaps(&m, FIELD_TEXT, 59, 61));
 	CHECK(!resolve_overlaps(&m, FIELD_TEXT, 60, 61));
 	CHECK(!resolve_overlaps(&m, FIELD_TITLE, 50, 61));
+
+	/* many disjoint mentions, given backwards and the fields
+	 * interleaved: all kept, in reading order */
+	m.n = 0;
+	ncp[FIELD_TITLE] = 1000;
+	ncp[FIELD_TEXT] = 1000;
+	for (uint32_t i = 200; i-- > 0;)
+		add(&m, 4 * i, 4 * i + 1 + i % 3, 50, i % 2 ? SRC_RULE : SRC_GAZETTEER)
+		    ->field = (uint8_t)(i % 5 == 0 ? FIELD_TITLE : FIELD_TEXT);
+	resolve(&m, ncp, 0, &rs);
+	CHECK(m.n == 200);
+	for (size_t i = 1; i < m.n; i++)
+		CHECK(m.v[i - 1].field < m.v[i].field ||
+		    (m.v[i - 1].field == m.v[i].field &&
+		    m.v[i - 1].start < m.v[i].start));
 	free(m.v);
 	resolve_scratch_free(&rs);
 	return test_done("resolve");
