@@ -35,7 +35,7 @@ struct engine {
 	struct rule_def *defs;
 	size_t ndefs;
 	struct ruleset *rules;
-	struct strmap *given; /* the words propagate() reads (propagate.h) */
+	struct strmap *words; /* given names, nationalities (propagate.h) */
 };
 
 struct field_state {
@@ -120,11 +120,11 @@ static struct engine *engine_from_image(struct image *img, char *err,
 	/* the words propagation reads: given names, and which may propagate
 	 * (those that are no common word: strmap_put keeps a word's first
 	 * value); nationality adjectives, never a family name alone */
-	e->given = strmap_new();
-	class_into(e, "given-amb-ar", e->given, GIVEN_COMMON, 0);
-	class_into(e, "given-ar", e->given, GIVEN_ONLY, 0);
-	class_into(e, "given-latin", e->given, GIVEN_ONLY, 0);
-	class_into(e, "nationality-ar", e->given, NATIONALITY, 1);
+	e->words = strmap_new();
+	class_into(e, "given-amb-ar", e->words, GIVEN_COMMON, 0);
+	class_into(e, "given-ar", e->words, GIVEN_ONLY, 0);
+	class_into(e, "given-latin", e->words, GIVEN_ONLY, 0);
+	class_into(e, "nationality-ar", e->words, NATIONALITY, 1);
 	if (!d.errors)
 		e->rules = ruleset_compile(e->defs, e->ndefs, e->classes,
 		    e->nclasses, &d);
@@ -179,7 +179,7 @@ void engine_close(struct engine **pe)
 	if (!e)
 		return;
 	ruleset_destroy(&e->rules);
-	strmap_destroy(&e->given);
+	strmap_destroy(&e->words);
 	rule_defs_free(e->defs, e->ndefs);
 	free(e->classes);
 	image_close(&e->img);
@@ -354,6 +354,47 @@ static void drop_indefinite(struct mentions *m, size_t from,
 	for (size_t i = from; i < m->n; i++)
 		if (!has_tanween(t, m->v[i].start, m->v[i].end))
 			m->v[k++] = m->v[i];
+	m->n = k;
+}
+
+/*
+ * A listed organization named by one common al- noun (القاعدة al-Qaeda,
+ * "the base, the rule"; الجزيرة Al Jazeera, "the island") is that noun
+ * when an al- adjective in ـية follows it and agrees with it: "القاعدة
+ * السياسية" (the political basis), "القاعدة العسكرية" (the military
+ * base). A nationality stays a description of the organization itself
+ * ("النهضة التونسية"). Drop such gazetteer mentions from `from` on.
+ */
+static int al_word(const char *w, size_t n)
+{
+	return n > 4 && !memcmp(w, "\xd8\xa7\xd9\x84", 4); /* ال */
+}
+
+static void drop_common_noun(const struct engine *e, struct mentions *m,
+    size_t from, const struct normtext *t, const struct tokens *tk)
+{
+	size_t k = from;
+	for (size_t i = from; i < m->n; i++) {
+		const struct mention *x = &m->v[i];
+		int drop = 0;
+		if (x->type == T_ORGANIZATION && x->tok1 == x->tok0 + 1 &&
+		    x->tok1 < tk->n) {
+			const struct token *a = &tk->v[x->tok0];
+			const struct token *b = &tk->v[x->tok1];
+			const char *w = t->norm.data + a->b + 2 * (x->start -
+			    t->n_orig[a->nb]);
+			size_t wn = (size_t)(t->norm.data + a->e - w);
+			const char *adj = t->norm.data + b->b;
+			size_t an = b->e - b->b;
+			drop = (a->flags & TOK_ARABIC) && (b->flags & TOK_ARABIC) &&
+			    !(b->flags & TOK_HARD) && al_word(w, wn) &&
+			    al_word(adj, an) && an > 8 &&
+			    !memcmp(adj + an - 4, "\xd9\x8a\xd9\x87", 4) && /* يه */
+			    strmap_get(e->words, adj, an) != NATIONALITY;
+		}
+		if (!drop)
+			m->v[k++] = *x;
+	}
 	m->n = k;
 }
 
@@ -688,11 +729,12 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
 		    &s->fires, &s->ids);
 		drop_indefinite(&s->m, from, &fs->nt);
+		drop_common_noun(e, &s->m, from, &fs->nt, &fs->tk);
 		run_rules(e, s, f, lang, &limits);
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
-	propagate(&s->m, views, &s->arena, &s->prop, e->given);
+	propagate(&s->m, views, &s->arena, &s->prop, e->words);
 	s->lang = lang;
 	s->limits = limits;
 	return 0;

@@ -248,5 +248,18 @@ rc, out, err = tag([], stdin=(json.dumps({
 got = [(e["field"], e["text"]) for e in json.loads(out)["entities"]]
 check(got == [("title", "John Smith"), ("text", "John Smith")], f"title-case headline: {got}")
 
+# 13. A listed organization named by one common noun (القاعدة: al-Qaeda, and
+#     "the base") is that noun when an agreeing al- adjective follows; a
+#     nationality still describes the organization.
+got = types_of("ar", "وقال إن الخطة تشكل القاعدة السياسية للحل، وأعلنت القاعدة مسؤوليتها.")
+check(got.get("القاعدة") == "ORGANIZATION" and "القاعدة السياسية" not in got,
+      f"al-Qaeda and the basis: {got}")
+rc, out, err = tag([], stdin=(json.dumps({"id": "base", "lang": "ar",
+    "text": "إن هذه الخطة يجب أن تشكل القاعدة السياسية لأي اتفاق."},
+    ensure_ascii=False) + "\n").encode())
+check(json.loads(out)["entities"] == [], f"the political basis is no organization: {out}")
+got = types_of("ar", "وبثت الجزيرة القطرية تقريرا عن الانتخابات.")
+check(got.get("الجزيرة") == "ORGANIZATION", f"a nationality describes the channel: {got}")
+
 print("tag:", "ok" if not failures else f"{failures} failures")
 sys.exit(1 if failures else 0)
