@@ -276,22 +276,21 @@ static void prepare(const struct engine *e, struct scratch *s)
 	buf_reset(&s->arena);
 }
 
-/* First and one-past-last token inside original code points [s, e). */
+/* First and one-past-last token inside original code points [s, e),
+ * looked for from token near: a hit's tokens are a few steps from where
+ * its rule ran. */
 static void span_tokens(const struct normtext *t, const struct tokens *tk,
-    uint32_t s, uint32_t e, uint32_t *t0, uint32_t *t1)
+    uint32_t s, uint32_t e, size_t near, uint32_t *t0, uint32_t *t1)
 {
-	size_t lo = 0, hi = tk->n;
-	while (lo < hi) { /* first token ending after s */
-		size_t mid = (lo + hi) / 2;
-		if (t->n_orig[tk->v[mid].ne - 1] + 1 <= s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t i = lo;
+	size_t i = near < tk->n ? near : tk->n;
+	/* the first token ending after s */
+	while (i > 0 && t->n_orig[tk->v[i - 1].ne - 1] + 1 > s)
+		i--;
+	while (i < tk->n && t->n_orig[tk->v[i].ne - 1] + 1 <= s)
+		i++;
+	*t0 = (uint32_t)i;
 	while (i < tk->n && t->n_orig[tk->v[i].nb] < e)
 		i++;
-	*t0 = (uint32_t)lo;
 	*t1 = (uint32_t)i;
 }
 
@@ -305,6 +304,7 @@ struct hit_ctx {
 	const struct engine *e;
 	struct scratch *s;
 	int field;
+	size_t tok;     /* the token the rule ran from, or the last hit's end */
 };
 
 #ifdef __SSE2__
@@ -357,27 +357,43 @@ static void drop_indefinite(struct mentions *m, size_t from,
 	m->n = k;
 }
 
+/* A guess at the code point (of n, starting at bytes at[]) that holds
+ * byte e, from code point a at byte b: the bytes between at a's width,
+ * right within one script. */
+static uint32_t guess_cp(const uint32_t *at, uint32_t n, uint32_t a,
+    size_t b, size_t e)
+{
+	if (a >= n || e <= b)
+		return a;
+	size_t g = a + (e - b) / (at[a + 1] - at[a]);
+	return g < n ? (uint32_t)g : n;
+}
+
 /*
  * A rule's match, bytes [b, e) of its view, as original code points
  * [*s0, *s1): mapped back, with what is not part of a name trimmed from
  * both ends (punctuation, spaces, and trailing words with tanween).
- * Returns 0 if nothing is left.
+ * near: a normalized code point near b, to look b up from. Returns 0 if
+ * nothing is left.
  */
 static int rule_span(const struct normtext *t, const struct rule_def *r,
-    size_t b, size_t e, uint32_t *s0, uint32_t *s1)
+    size_t b, size_t e, uint32_t near, uint32_t *s0, uint32_t *s1)
 {
 	int view = r->view;
 	uint32_t a, z;
 	if (view == VIEW_NORMALIZED) {
-		uint32_t nb = normtext_ncp_at_byte(t, b);
-		uint32_t ne = normtext_ncp_at_byte(t, e);
+		uint32_t nb = normtext_ncp_near_byte(t, b, near);
+		uint32_t ne = normtext_ncp_near_byte(t, e,
+		    guess_cp(t->n_byte, t->nn, nb, b, e));
 		if (ne <= nb)
 			return 0;
 		a = t->n_orig[nb];
 		z = t->n_orig[ne - 1] + 1;
 	} else {
-		a = normtext_cp_at_byte(t, b);
-		z = normtext_cp_at_byte(t, e);
+		a = normtext_cp_near_byte(t, b,
+		    near < t->nn ? t->n_orig[near] : t->ncp);
+		z = normtext_cp_near_byte(t, e,
+		    guess_cp(t->cp_byte, t->ncp, a, b, e));
 	}
 	while (a < z && !tokenize_is_word(orig_cp(t, a)))
 		a++;
@@ -402,7 +418,7 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 		while (w < z && tokenize_is_word(orig_cp(t, w)))
 			w++;
 		size_t wn;
-		const char *word = normtext_norm_span(t, a, w, &wn);
+		const char *word = normtext_norm_span(t, a, w, near, &wn);
 		for (int i = 0; i < r->noutside; i++)
 			if (strlen(r->outside[i]) == wn &&
 			    !memcmp(word, r->outside[i], wn)) {
@@ -425,13 +441,16 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	const struct rule_def *r = ruleset_def(c->e->rules, rule);
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
+	const struct tokens *tk = &fs->tk;
+	uint32_t near = c->tok < tk->n ? tk->v[c->tok].nb : t->nn;
 	uint32_t s0, s1;
-	if (!rule_span(t, r, b, e, &s0, &s1))
+	if (!rule_span(t, r, b, e, near, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
 	x->end = s1;
-	span_tokens(t, &fs->tk, s0, s1, &x->tok0, &x->tok1);
+	span_tokens(t, tk, s0, s1, c->tok, &x->tok0, &x->tok1);
+	c->tok = x->tok1; /* the next hit of a window comes after this one */
 	x->type = (uint8_t)r->type;
 	x->prio = (uint8_t)r->prio;
 	x->kind = SRC_RULE;
@@ -439,7 +458,8 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	const char *text = t->orig + t->cp_byte[s0];
 	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
 	size_t nlen;
-	const char *norm = normtext_norm_span(t, s0, s1, &nlen);
+	const char *norm = normtext_norm_span(t, s0, s1,
+	    x->tok0 < tk->n ? tk->v[x->tok0].nb : near, &nlen);
 	/* "nerd:<type, lower case>:<48 bits of the normalized text's hash,
 	 * 12 hex digits>", written by hand: snprintf was 2% of the engine */
 	char id[64];
@@ -530,7 +550,7 @@ static size_t char_start(const char *s, size_t n, size_t i)
 static int run_rules(const struct engine *e, struct scratch *s, int field,
     const char *lang, unsigned *limits)
 {
-	struct hit_ctx c = {e, s, field};
+	struct hit_ctx c = {e, s, field, 0};
 	const struct normtext *t = &s->f[field].nt;
 	const struct tokens *tk = &s->f[field].tk;
 	const struct fires *f = fires_by_rule(s, e->ndefs);
@@ -571,6 +591,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 					if (start && !(w->flags & start))
 						continue; /* the rule cannot start here */
 					size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+					c.tok = q;
 					if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
 						hit_limit = 1;
 				}
@@ -584,6 +605,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 			/* window of this trigger, grown by every trigger that
 			 * falls inside it */
 			size_t lo = 0, hi = 0;
+			c.tok = f->v[k].tok;
 			for (; k < j; k++) {
 				const struct token *w = &tk->v[f->v[k].tok];
 				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
@@ -772,7 +794,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (!rule_span(t, c->r, b, e, &s0, &s1) || c->n >= 8)
+	if (!rule_span(t, c->r, b, e, 0, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);
