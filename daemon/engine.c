@@ -36,6 +36,10 @@ struct engine {
 	size_t ndefs;
 	struct ruleset *rules;
 	struct strmap *given; /* the words propagate() reads (propagate.h) */
+	/* a rule mention's id up to its hash, "nerd:<type, lower case>:", by
+	 * type (the last: any other) */
+	char id_prefix[T_NTYPES + 1][48];
+	uint8_t id_prefix_len[T_NTYPES + 1];
 };
 
 struct field_state {
@@ -88,6 +92,19 @@ static void class_into(const struct engine *e, const char *name,
 		free(w);
 }
 
+static void id_prefixes(struct engine *e)
+{
+	for (int ty = 0; ty <= T_NTYPES; ty++) {
+		char *p = e->id_prefix[ty];
+		size_t n = 5;
+		memcpy(p, "nerd:", 5);
+		for (const char *tn = ent_type_name(ty); *tn && n < 40; tn++)
+			p[n++] = (char)(*tn | 32);
+		p[n++] = ':';
+		e->id_prefix_len[ty] = (uint8_t)n;
+	}
+}
+
 static struct engine *engine_from_image(struct image *img, char *err,
     size_t errlen)
 {
@@ -99,6 +116,7 @@ static struct engine *engine_from_image(struct image *img, char *err,
 	normalize_init();
 	tokenize_init();
 	langid_init();
+	id_prefixes(e);
 	struct diag d = {0};
 	e->classes = calloc(e->img.h->ntexts + 1, sizeof *e->classes);
 	if (!e->classes)
@@ -433,6 +451,31 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 	return z > a;
 }
 
+/* Eight lower-case hex digits of v, the first in the first byte: its
+ * nibbles spread one to a byte, then each made a digit, all at once. */
+static uint64_t hex8(uint32_t v)
+{
+	uint64_t x = v;
+	x = (x | x << 16) & 0x0000ffff0000ffffULL;
+	x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL; /* byte i: nibble i */
+	uint64_t letter = ((x + 0x0606060606060606ULL) >> 4) &
+	    0x0101010101010101ULL;                /* byte i: nibble i > 9 */
+	x += 0x3030303030303030ULL + letter * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+/* The low 48 bits of h as 12 lower-case hex digits at p. */
+static void hex48(char *p, uint64_t h)
+{
+	uint64_t hi = hex8((uint32_t)(h >> 32) & 0xffff), lo = hex8((uint32_t)h);
+	memcpy(p, (const char *)&hi + 4, 4);
+	memcpy(p + 4, &lo, 8);
+}
+
 /* A rule matched bytes [b, e) of its view: map to the original, trim
  * what is not part of a name, and record the mention. */
 static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
@@ -463,15 +506,11 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	/* "nerd:<type, lower case>:<48 bits of the normalized text's hash,
 	 * 12 hex digits>", written by hand: snprintf was 2% of the engine */
 	char id[64];
-	size_t n = 0;
-	memcpy(id, "nerd:", 5);
-	n = 5;
-	for (const char *tn = ent_type_name(r->type); *tn && n < 40; tn++)
-		id[n++] = (char)(*tn | 32);
-	id[n++] = ':';
-	uint64_t h = hash_bytes(norm, nlen);
-	for (int d = 11; d >= 0; d--)
-		id[n++] = "0123456789abcdef"[(h >> (4 * d)) & 15];
+	int ty = r->type >= 0 && r->type < T_NTYPES ? r->type : T_NTYPES;
+	size_t n = c->e->id_prefix_len[ty];
+	memcpy(id, c->e->id_prefix[ty], sizeof c->e->id_prefix[ty]);
+	hex48(id + n, hash_bytes(norm, nlen));
+	n += 12;
 	x->id = arena_add(&c->s->arena, id, n);
 	x->canonical = arena_add(&c->s->arena, text, tlen);
 	char src[96];
