@@ -36,6 +36,10 @@ struct engine {
 	size_t ndefs;
 	struct ruleset *rules;
 	struct strmap *words; /* given names, nationalities (propagate.h) */
+	/* a rule mention's id up to its hash, "nerd:<type, lower case>:", by
+	 * type (the last: any other) */
+	char id_prefix[T_NTYPES + 1][48];
+	uint8_t id_prefix_len[T_NTYPES + 1];
 };
 
 struct field_state {
@@ -88,6 +92,19 @@ static void class_into(const struct engine *e, const char *name,
 		free(w);
 }
 
+static void id_prefixes(struct engine *e)
+{
+	for (int ty = 0; ty <= T_NTYPES; ty++) {
+		char *p = e->id_prefix[ty];
+		size_t n = 5;
+		memcpy(p, "nerd:", 5);
+		for (const char *tn = ent_type_name(ty); *tn && n < 40; tn++)
+			p[n++] = (char)(*tn | 32);
+		p[n++] = ':';
+		e->id_prefix_len[ty] = (uint8_t)n;
+	}
+}
+
 static struct engine *engine_from_image(struct image *img, char *err,
     size_t errlen)
 {
@@ -99,6 +116,7 @@ static struct engine *engine_from_image(struct image *img, char *err,
 	normalize_init();
 	tokenize_init();
 	langid_init();
+	id_prefixes(e);
 	struct diag d = {0};
 	e->classes = calloc(e->img.h->ntexts + 1, sizeof *e->classes);
 	if (!e->classes)
@@ -276,22 +294,21 @@ static void prepare(const struct engine *e, struct scratch *s)
 	buf_reset(&s->arena);
 }
 
-/* First and one-past-last token inside original code points [s, e). */
+/* First and one-past-last token inside original code points [s, e),
+ * looked for from token near: a hit's tokens are a few steps from where
+ * its rule ran. */
 static void span_tokens(const struct normtext *t, const struct tokens *tk,
-    uint32_t s, uint32_t e, uint32_t *t0, uint32_t *t1)
+    uint32_t s, uint32_t e, size_t near, uint32_t *t0, uint32_t *t1)
 {
-	size_t lo = 0, hi = tk->n;
-	while (lo < hi) { /* first token ending after s */
-		size_t mid = (lo + hi) / 2;
-		if (t->n_orig[tk->v[mid].ne - 1] + 1 <= s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t i = lo;
+	size_t i = near < tk->n ? near : tk->n;
+	/* the first token ending after s */
+	while (i > 0 && t->n_orig[tk->v[i - 1].ne - 1] + 1 > s)
+		i--;
+	while (i < tk->n && t->n_orig[tk->v[i].ne - 1] + 1 <= s)
+		i++;
+	*t0 = (uint32_t)i;
 	while (i < tk->n && t->n_orig[tk->v[i].nb] < e)
 		i++;
-	*t0 = (uint32_t)lo;
 	*t1 = (uint32_t)i;
 }
 
@@ -305,6 +322,7 @@ struct hit_ctx {
 	const struct engine *e;
 	struct scratch *s;
 	int field;
+	size_t tok;     /* the token the rule ran from, or the last hit's end */
 };
 
 #ifdef __SSE2__
@@ -357,6 +375,18 @@ static void drop_indefinite(struct mentions *m, size_t from,
 	m->n = k;
 }
 
+/* A guess at the code point (of n, starting at bytes at[]) that holds
+ * byte e, from code point a at byte b: the bytes between at a's width,
+ * right within one script. */
+static uint32_t guess_cp(const uint32_t *at, uint32_t n, uint32_t a,
+    size_t b, size_t e)
+{
+	if (a >= n || e <= b)
+		return a;
+	size_t g = a + (e - b) / (at[a + 1] - at[a]);
+	return g < n ? (uint32_t)g : n;
+}
+
 /*
  * A listed organization named by one common al- noun (القاعدة al-Qaeda,
  * "the base, the rule"; الجزيرة Al Jazeera, "the island") is that noun
@@ -402,23 +432,27 @@ static void drop_common_noun(const struct engine *e, struct mentions *m,
  * A rule's match, bytes [b, e) of its view, as original code points
  * [*s0, *s1): mapped back, with what is not part of a name trimmed from
  * both ends (punctuation, spaces, and trailing words with tanween).
- * Returns 0 if nothing is left.
+ * near: a normalized code point near b, to look b up from. Returns 0 if
+ * nothing is left.
  */
 static int rule_span(const struct normtext *t, const struct rule_def *r,
-    size_t b, size_t e, uint32_t *s0, uint32_t *s1)
+    size_t b, size_t e, uint32_t near, uint32_t *s0, uint32_t *s1)
 {
 	int view = r->view;
 	uint32_t a, z;
 	if (view == VIEW_NORMALIZED) {
-		uint32_t nb = normtext_ncp_at_byte(t, b);
-		uint32_t ne = normtext_ncp_at_byte(t, e);
+		uint32_t nb = normtext_ncp_near_byte(t, b, near);
+		uint32_t ne = normtext_ncp_near_byte(t, e,
+		    guess_cp(t->n_byte, t->nn, nb, b, e));
 		if (ne <= nb)
 			return 0;
 		a = t->n_orig[nb];
 		z = t->n_orig[ne - 1] + 1;
 	} else {
-		a = normtext_cp_at_byte(t, b);
-		z = normtext_cp_at_byte(t, e);
+		a = normtext_cp_near_byte(t, b,
+		    near < t->nn ? t->n_orig[near] : t->ncp);
+		z = normtext_cp_near_byte(t, e,
+		    guess_cp(t->cp_byte, t->ncp, a, b, e));
 	}
 	while (a < z && !tokenize_is_word(orig_cp(t, a)))
 		a++;
@@ -443,7 +477,7 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 		while (w < z && tokenize_is_word(orig_cp(t, w)))
 			w++;
 		size_t wn;
-		const char *word = normtext_norm_span(t, a, w, &wn);
+		const char *word = normtext_norm_span(t, a, w, near, &wn);
 		for (int i = 0; i < r->noutside; i++)
 			if (strlen(r->outside[i]) == wn &&
 			    !memcmp(word, r->outside[i], wn)) {
@@ -458,6 +492,31 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 	return z > a;
 }
 
+/* Eight lower-case hex digits of v, the first in the first byte: its
+ * nibbles spread one to a byte, then each made a digit, all at once. */
+static uint64_t hex8(uint32_t v)
+{
+	uint64_t x = v;
+	x = (x | x << 16) & 0x0000ffff0000ffffULL;
+	x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL; /* byte i: nibble i */
+	uint64_t letter = ((x + 0x0606060606060606ULL) >> 4) &
+	    0x0101010101010101ULL;                /* byte i: nibble i > 9 */
+	x += 0x3030303030303030ULL + letter * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+/* The low 48 bits of h as 12 lower-case hex digits at p. */
+static void hex48(char *p, uint64_t h)
+{
+	uint64_t hi = hex8((uint32_t)(h >> 32) & 0xffff), lo = hex8((uint32_t)h);
+	memcpy(p, (const char *)&hi + 4, 4);
+	memcpy(p + 4, &lo, 8);
+}
+
 /* A rule matched bytes [b, e) of its view: map to the original, trim
  * what is not part of a name, and record the mention. */
 static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
@@ -466,13 +525,16 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	const struct rule_def *r = ruleset_def(c->e->rules, rule);
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
+	const struct tokens *tk = &fs->tk;
+	uint32_t near = c->tok < tk->n ? tk->v[c->tok].nb : t->nn;
 	uint32_t s0, s1;
-	if (!rule_span(t, r, b, e, &s0, &s1))
+	if (!rule_span(t, r, b, e, near, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
 	x->end = s1;
-	span_tokens(t, &fs->tk, s0, s1, &x->tok0, &x->tok1);
+	span_tokens(t, tk, s0, s1, c->tok, &x->tok0, &x->tok1);
+	c->tok = x->tok1; /* the next hit of a window comes after this one */
 	x->type = (uint8_t)r->type;
 	x->prio = (uint8_t)r->prio;
 	x->kind = SRC_RULE;
@@ -480,19 +542,16 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	const char *text = t->orig + t->cp_byte[s0];
 	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
 	size_t nlen;
-	const char *norm = normtext_norm_span(t, s0, s1, &nlen);
+	const char *norm = normtext_norm_span(t, s0, s1,
+	    x->tok0 < tk->n ? tk->v[x->tok0].nb : near, &nlen);
 	/* "nerd:<type, lower case>:<48 bits of the normalized text's hash,
 	 * 12 hex digits>", written by hand: snprintf was 2% of the engine */
 	char id[64];
-	size_t n = 0;
-	memcpy(id, "nerd:", 5);
-	n = 5;
-	for (const char *tn = ent_type_name(r->type); *tn && n < 40; tn++)
-		id[n++] = (char)(*tn | 32);
-	id[n++] = ':';
-	uint64_t h = hash_bytes(norm, nlen);
-	for (int d = 11; d >= 0; d--)
-		id[n++] = "0123456789abcdef"[(h >> (4 * d)) & 15];
+	int ty = r->type >= 0 && r->type < T_NTYPES ? r->type : T_NTYPES;
+	size_t n = c->e->id_prefix_len[ty];
+	memcpy(id, c->e->id_prefix[ty], sizeof c->e->id_prefix[ty]);
+	hex48(id + n, hash_bytes(norm, nlen));
+	n += 12;
 	x->id = arena_add(&c->s->arena, id, n);
 	x->canonical = arena_add(&c->s->arena, text, tlen);
 	char src[96];
@@ -571,7 +630,7 @@ static size_t char_start(const char *s, size_t n, size_t i)
 static int run_rules(const struct engine *e, struct scratch *s, int field,
     const char *lang, unsigned *limits)
 {
-	struct hit_ctx c = {e, s, field};
+	struct hit_ctx c = {e, s, field, 0};
 	const struct normtext *t = &s->f[field].nt;
 	const struct tokens *tk = &s->f[field].tk;
 	const struct fires *f = fires_by_rule(s, e->ndefs);
@@ -612,6 +671,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 					if (start && !(w->flags & start))
 						continue; /* the rule cannot start here */
 					size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+					c.tok = q;
 					if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
 						hit_limit = 1;
 				}
@@ -625,6 +685,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 			/* window of this trigger, grown by every trigger that
 			 * falls inside it */
 			size_t lo = 0, hi = 0;
+			c.tok = f->v[k].tok;
 			for (; k < j; k++) {
 				const struct token *w = &tk->v[f->v[k].tok];
 				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
@@ -814,7 +875,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (!rule_span(t, c->r, b, e, &s0, &s1) || c->n >= 8)
+	if (!rule_span(t, c->r, b, e, 0, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);

@@ -378,41 +378,12 @@ void normalize_string(const char *s, size_t n, struct buf *out)
 		normtext_free(&t);
 }
 
-static uint32_t search(const uint32_t *a, uint32_t n, size_t b)
+/* The first i of a[lo..hi) with a[i] > x, or hi; a never decreases. */
+static uint32_t bisect(const uint32_t *a, uint32_t lo, uint32_t hi, int64_t x)
 {
-	uint32_t lo = 0, hi = n; /* last index with a[i] <= b */
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (a[mid] <= b)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b)
-{
-	if (b >= t->orig_len)
-		return t->ncp;
-	return search(t->cp_byte, t->ncp, b);
-}
-
-uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b)
-{
-	if (b >= t->norm.len)
-		return t->nn;
-	return search(t->n_byte, t->nn, b);
-}
-
-/* The first normalized code point that comes from original code point
- * cp or a later one (n_orig never decreases). */
-static uint32_t first_from(const struct normtext *t, uint32_t cp)
-{
-	uint32_t lo = 0, hi = t->nn;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (t->n_orig[mid] < cp)
+		if (a[mid] <= x)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -420,10 +391,89 @@ static uint32_t first_from(const struct normtext *t, uint32_t cp)
 	return lo;
 }
 
-const char *normtext_norm_span(const struct normtext *t, uint32_t s,
-    uint32_t e, size_t *len)
+/* bisect() over a[0..n) for an answer expected near `near`: steps that
+ * double out from there bracket it first, so that an answer a few places
+ * away costs a few comparisons rather than log n. */
+static uint32_t bisect_near(const uint32_t *a, uint32_t n, int64_t x,
+    uint32_t near)
 {
-	uint32_t a = first_from(t, s), b = first_from(t, e);
+	uint32_t lo, hi;
+	uint64_t step = 1;
+	if (near > n)
+		near = n;
+	if (near < n && a[near] <= x) {
+		for (lo = near + 1;; step *= 2) { /* the answer is at lo or after */
+			if (step > n - lo) {
+				hi = n;
+				break;
+			}
+			if (a[lo + step - 1] > x) {
+				hi = lo + step - 1;
+				break;
+			}
+			lo += step;
+		}
+	} else {
+		for (hi = near;; step *= 2) {    /* the answer is at hi or before */
+			if (step > hi) {
+				lo = 0;
+				break;
+			}
+			if (a[hi - step] <= x) {
+				lo = hi - step + 1;
+				break;
+			}
+			hi -= step;
+		}
+	}
+	return bisect(a, lo, hi, x);
+}
+
+uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b)
+{
+	if (b >= t->orig_len)
+		return t->ncp;
+	return bisect(t->cp_byte, 0, t->ncp, (int64_t)b) - 1;
+}
+
+uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b)
+{
+	if (b >= t->norm.len)
+		return t->nn;
+	return bisect(t->n_byte, 0, t->nn, (int64_t)b) - 1;
+}
+
+uint32_t normtext_cp_near_byte(const struct normtext *t, size_t b,
+    uint32_t near)
+{
+	if (b >= t->orig_len)
+		return t->ncp;
+	return bisect_near(t->cp_byte, t->ncp, (int64_t)b, near) - 1;
+}
+
+uint32_t normtext_ncp_near_byte(const struct normtext *t, size_t b,
+    uint32_t near)
+{
+	if (b >= t->norm.len)
+		return t->nn;
+	return bisect_near(t->n_byte, t->nn, (int64_t)b, near) - 1;
+}
+
+/* The first normalized code point that comes from original code point
+ * cp or a later one (n_orig never decreases), looked for near `near`. */
+static uint32_t first_from(const struct normtext *t, uint32_t cp,
+    uint32_t near)
+{
+	return bisect_near(t->n_orig, t->nn, (int64_t)cp - 1, near);
+}
+
+const char *normtext_norm_span(const struct normtext *t, uint32_t s,
+    uint32_t e, uint32_t near, size_t *len)
+{
+	uint32_t a = first_from(t, s, near);
+	/* e's, guessed one for one from s's: folds rarely change a count */
+	size_t g = (size_t)a + (e > s ? e - s : 0);
+	uint32_t b = first_from(t, e, g < t->nn ? (uint32_t)g : t->nn);
 	*len = t->n_byte[b] - t->n_byte[a];
 	return t->norm.data + t->n_byte[a];
 }

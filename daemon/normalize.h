@@ -59,13 +59,23 @@ uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b);
 /* Normalized code point index that holds byte offset b of the copy. */
 uint32_t normtext_ncp_at_byte(const struct normtext *t, size_t b);
 
+/* The same two, looked for from `near` (an original code point for the
+ * first, a normalized one for the second): a few steps when the answer is
+ * close to it (a rule's hit, near where the rule ran), twice log n at
+ * worst. */
+uint32_t normtext_cp_near_byte(const struct normtext *t, size_t b,
+    uint32_t near);
+uint32_t normtext_ncp_near_byte(const struct normtext *t, size_t b,
+    uint32_t near);
+
 /*
  * The normalized copy of original code points [s, e), in t's copy: the
  * bytes that normalize() would give for that text on its own, since it
- * folds each code point by itself, whatever comes before or after.
+ * folds each code point by itself, whatever comes before or after. near:
+ * a normalized code point at or near the one s became, to look from.
  */
 const char *normtext_norm_span(const struct normtext *t, uint32_t s,
-    uint32_t e, size_t *len);
+    uint32_t e, uint32_t near, size_t *len);
 
 void normtext_free(struct normtext *t);
 

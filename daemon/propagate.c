@@ -496,14 +496,39 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 }
 
-static int by_position(const void *pa, const void *pb)
+/* Reading order: by field and start, the nested after the one it is in,
+ * then input order (what a stable sort by the first three gave). */
+static struct skey position_key(const struct mention *x, size_t i)
 {
-	const struct mention *a = pa, *b = pb;
-	if (a->field != b->field)
-		return a->field - b->field;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return a->nested - b->nested;
+	return (struct skey){(uint64_t)x->field << 32 | x->start,
+	    (uint64_t)x->nested << 32 | i};
+}
+
+/* Put m in reading order. m->v[0..n0), resolve's, is in it already; the
+ * mentions added after them are sorted (by ps's keys) and merged in from
+ * the back, so that the found ones before every added one stay put. */
+static void sort_added(struct mentions *m, size_t n0,
+    struct propagate_scratch *ps)
+{
+	size_t na = m->n - n0;
+	struct skey_room *r = &ps->sort;
+	skey_room_reserve(r, na);
+	for (size_t k = 0; k < na; k++)
+		r->keys[k] = position_key(&m->v[n0 + k], n0 + k);
+	skey_sort(r->keys, r->tmp, na);
+	for (size_t k = 0; k < na; k++)
+		r->mtmp[k] = m->v[r->keys[k].lo & UINT32_MAX];
+	size_t i = n0, j = na, k = m->n;
+	while (j > 0) {
+		if (i > 0) {
+			struct skey found = position_key(&m->v[i - 1], i - 1);
+			if (skey_less(&r->keys[j - 1], &found)) {
+				m->v[--k] = m->v[--i];
+				continue;
+			}
+		}
+		m->v[--k] = r->mtmp[--j];
+	}
 }
 
 /* A name that was looked for already, by its words (normalized), its
@@ -548,7 +573,7 @@ static uint8_t *taken_map(struct propagate_scratch *ps, int fi, uint32_t ncp)
 
 size_t propagate_scratch_size(const struct propagate_scratch *ps)
 {
-	size_t n = ps->next_cap * sizeof *ps->next;
+	size_t n = ps->next_cap * sizeof *ps->next + skey_room_size(&ps->sort);
 	for (int fi = 0; fi < NFIELDS; fi++)
 		n += ps->taken_cap[fi];
 	return n;
@@ -559,6 +584,7 @@ void propagate_scratch_free(struct propagate_scratch *ps)
 	for (int fi = 0; fi < NFIELDS; fi++)
 		free(ps->taken[fi]);
 	free(ps->next);
+	skey_room_free(&ps->sort);
 	memset(ps, 0, sizeof *ps);
 }
 
@@ -888,5 +914,5 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			memset(tm.v[x->field] + x->start, 0, x->end - x->start);
 	}
 	if (m->n > n0)
-		qsort(m->v, m->n, sizeof *m->v, by_position);
+		sort_added(m, n0, ps);
 }

@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "mention.h"
 #include "normalize.h"
+#include "skey.h"
 #include "tokenize.h"
 
 struct field_view {
@@ -30,6 +31,7 @@ struct propagate_scratch {
 	size_t taken_cap[NFIELDS];
 	uint32_t *next;
 	size_t next_cap;
+	struct skey_room sort; /* the added mentions' keys, and them sorted */
 };
 
 /* Adds mentions to m (kept, sorted again by field and start). given: words

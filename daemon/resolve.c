@@ -5,47 +5,7 @@
 #include <string.h>
 
 #include "resolve.h"
-
-/* A sort key: mentions compare as their keys do, high word first. Each
- * key ends in the mention's index, so no two are equal and any sort
- * gives the order a stable qsort gave. */
-struct skey {
-	uint64_t hi, lo;
-};
-
-static inline int key_less(const struct skey *a, const struct skey *b)
-{
-	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
-}
-
-/* Sort v[0..n) by key, tmp holding n / 2 more: a merge sort with the
- * comparison inline (qsort's call per comparison was most of its cost),
- * insertion below 16, and no merge where the halves are already in
- * order (mentions come nearly sorted by position). */
-static void sort_keys(struct skey *v, struct skey *tmp, size_t n)
-{
-	if (n <= 16) {
-		for (size_t i = 1; i < n; i++) {
-			struct skey k = v[i];
-			size_t j = i;
-			for (; j > 0 && key_less(&k, &v[j - 1]); j--)
-				v[j] = v[j - 1];
-			v[j] = k;
-		}
-		return;
-	}
-	size_t h = n / 2;
-	sort_keys(v, tmp, h);
-	sort_keys(v + h, tmp, n - h);
-	if (!key_less(&v[h], &v[h - 1]))
-		return;
-	memcpy(tmp, v, h * sizeof *v);
-	size_t i = 0, j = h, k = 0;
-	while (i < h && j < n)
-		v[k++] = key_less(&v[j], &tmp[i]) ? v[j++] : tmp[i++];
-	while (i < h)
-		v[k++] = tmp[i++];
-}
+#include "skey.h"
 
 /* The strongest first: by field, then longer, higher priority, source
  * (gazetteer, rule, propagation), earlier start, and input order. */
@@ -65,18 +25,6 @@ static struct skey position_key(const struct mention *x, size_t i)
 	    (uint64_t)(UINT32_MAX - x->end) << 32 | (uint64_t)x->nested << 31 | i};
 }
 
-static void keys_reserve(struct resolve_scratch *rs, size_t n)
-{
-	if (rs->kcap >= n)
-		return;
-	rs->kcap = n * 2;
-	rs->keys = realloc(rs->keys, rs->kcap * sizeof *rs->keys);
-	rs->ktmp = realloc(rs->ktmp, rs->kcap * sizeof *rs->ktmp);
-	rs->mtmp = realloc(rs->mtmp, rs->kcap * sizeof *rs->mtmp);
-	if (!rs->keys || !rs->ktmp || !rs->mtmp)
-		abort();
-}
-
 /* Gather field f's gazetteer mentions in rs->gaz, by start; their count. */
 static size_t gather_gazetteer(const struct mentions *m, int f,
     struct resolve_scratch *rs)
@@ -84,10 +32,10 @@ static size_t gather_gazetteer(const struct mentions *m, int f,
 	size_t n = 0;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].field == f && m->v[i].kind == SRC_GAZETTEER)
-			rs->keys[n++] = (struct skey){m->v[i].start, i};
-	sort_keys(rs->keys, rs->ktmp, n);
+			rs->sort.keys[n++] = (struct skey){m->v[i].start, i};
+	skey_sort(rs->sort.keys, rs->sort.tmp, n);
 	for (size_t i = 0; i < n; i++)
-		rs->gaz[i] = (size_t)rs->keys[i].lo;
+		rs->gaz[i] = (size_t)rs->sort.keys[i].lo;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t e = m->v[rs->gaz[i]].end;
 		rs->gaz_maxend[i] = i && rs->gaz_maxend[i - 1] > e ?
@@ -139,12 +87,12 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		if (!rs->gaz || !rs->gaz_maxend)
 			abort();
 	}
-	keys_reserve(rs, m->n);
+	skey_room_reserve(&rs->sort, m->n);
 	for (size_t i = 0; i < m->n; i++)
-		rs->keys[i] = strength_key(&m->v[i], i);
-	sort_keys(rs->keys, rs->ktmp, m->n);
+		rs->sort.keys[i] = strength_key(&m->v[i], i);
+	skey_sort(rs->sort.keys, rs->sort.tmp, m->n);
 	for (size_t i = 0; i < m->n; i++)
-		rs->order[i] = (size_t)(rs->keys[i].lo & UINT32_MAX);
+		rs->order[i] = (size_t)(rs->sort.keys[i].lo & UINT32_MAX);
 
 	for (int f = 0; f < NFIELDS; f++) {
 		size_t need = ncp[f] + 1;
@@ -198,11 +146,11 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 			m->v[kept++] = m->v[i];
 	m->n = kept;
 	for (size_t i = 0; i < kept; i++)
-		rs->keys[i] = position_key(&m->v[i], i);
-	sort_keys(rs->keys, rs->ktmp, kept);
+		rs->sort.keys[i] = position_key(&m->v[i], i);
+	skey_sort(rs->sort.keys, rs->sort.tmp, kept);
 	for (size_t i = 0; i < kept; i++)
-		rs->mtmp[i] = m->v[rs->keys[i].lo & INT32_MAX];
-	memcpy(m->v, rs->mtmp, kept * sizeof *m->v);
+		rs->sort.mtmp[i] = m->v[rs->sort.keys[i].lo & INT32_MAX];
+	memcpy(m->v, rs->sort.mtmp, kept * sizeof *m->v);
 }
 
 int resolve_overlaps(const struct mentions *m, int f, uint32_t s, uint32_t e)
@@ -221,8 +169,6 @@ void resolve_scratch_free(struct resolve_scratch *rs)
 	free(rs->order);
 	free(rs->gaz);
 	free(rs->gaz_maxend);
-	free(rs->keys);
-	free(rs->ktmp);
-	free(rs->mtmp);
+	skey_room_free(&rs->sort);
 	memset(rs, 0, sizeof *rs);
 }

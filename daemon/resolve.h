@@ -13,8 +13,7 @@
 #define NERD_RESOLVE_H
 
 #include "mention.h"
-
-struct skey;
+#include "skey.h"
 
 /* owner: scratch of at least max(end) int32 slots per field, reused. */
 struct resolve_scratch {
@@ -25,9 +24,7 @@ struct resolve_scratch {
 	size_t *gaz;           /* one field's gazetteer mentions, by start */
 	uint32_t *gaz_maxend;  /* the largest end of gaz[0..i] */
 	size_t gcap;
-	struct skey *keys, *ktmp; /* sort keys, and the merge's room */
-	struct mention *mtmp;  /* the kept mentions, being put in order */
-	size_t kcap;
+	struct skey_room sort; /* sort keys, the kept mentions put in order */
 };
 
 void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,

@@ -96,6 +96,33 @@ int main(void)
 	CHECK(t.cp_u16[6] == 7);             /* the emoji counts two UTF-16 units */
 	CHECK(t.cp_u16[7] == 8);
 	CHECK(normtext_cp_at_byte(&t, 3) == 2);
+
+	/* Looked up from any place, near or far: the same answers. */
+	s = "Le président «عبدُ الله» a dit : ß 😀 ـ";
+	CHECK(normalize(&t, s, strlen(s)) == 0);
+	for (uint32_t near = 0; near <= t.ncp + 2; near++) {
+		for (size_t b = 0; b <= t.orig_len + 1; b++)
+			CHECK(normtext_cp_near_byte(&t, b, near) ==
+			    normtext_cp_at_byte(&t, b));
+		for (size_t b = 0; b <= t.norm.len + 1; b++)
+			CHECK(normtext_ncp_near_byte(&t, b, near) ==
+			    normtext_ncp_at_byte(&t, b));
+		for (uint32_t a = 0; a <= t.ncp; a++)
+			for (uint32_t z = a; z <= t.ncp; z++) {
+				uint32_t i = 0, j;  /* the copy of a, z: by walking */
+				while (i < t.nn && t.n_orig[i] < a)
+					i++;
+				for (j = i; j < t.nn && t.n_orig[j] < z; j++)
+					;
+				size_t n;
+				const char *p = normtext_norm_span(&t, a, z, near, &n);
+				CHECK(p == t.norm.data + t.n_byte[i] &&
+				    n == t.n_byte[j] - t.n_byte[i]);
+			}
+	}
+	size_t sn;
+	const char *sp = normtext_norm_span(&t, 14, 23, 5, &sn);
+	CHECK(sn == 15 && !memcmp(sp, "عبد الله", sn));
 	normtext_free(&t);
 	buf_free(&out);
 	return test_done("normalize");
