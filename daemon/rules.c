@@ -433,7 +433,9 @@ int rules_parse(const char *file, const char *text, size_t len,
 	}
 	if (cur)
 		finish(cur, d);
-	resolve_uses(*defs + first, *ndefs - first, fd, nfd, file, d);
+	/* *defs is NULL while no rule was parsed: no offset into it then */
+	resolve_uses(*ndefs > first ? *defs + first : NULL, *ndefs - first, fd,
+	    nfd, file, d);
 	defines_free(fd, nfd);
 	return d->errors > errors ? -1 : 0;
 }
