@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "buf.h"
 #include "utf8.h"
 
 static const char *names[INPUT_ERROR_KINDS] = {
@@ -225,6 +226,70 @@ static const char *skip_value(const char *p, const char *e)
 static json_t *load_value(const char *p, size_t n)
 {
 	return json_loadb(p, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+}
+
+int article_split(const char *json, size_t len, struct buf *env,
+    char **text, size_t *text_len)
+{
+	const char *p = json, *e = json + len;
+	struct span t = {0};
+	int have = 0, members = 0;
+
+	*text = NULL;
+	p = skip_ws(p, e);
+	if (p >= e || *p++ != '{')
+		return -1;
+	buf_reset(env);
+	buf_addc(env, '{');
+	p = skip_ws(p, e);
+	if (p < e && *p == '}') {
+		buf_addc(env, '}');
+		return skip_ws(p + 1, e) == e ? 0 : -1;
+	}
+	for (;;) {
+		const char *member = p;
+		struct span key;
+		if (p >= e || *p != '"')
+			return -1;
+		key.p = p + 1;
+		if (!(p = scan_string(p + 1, e, &key.esc)) || key.esc)
+			return -1;    /* an escaped key could spell "text" */
+		key.n = (size_t)(p - 1 - key.p);
+		p = skip_ws(p, e);
+		if (p >= e || *p++ != ':')
+			return -1;
+		p = skip_ws(p, e);
+		if (key.n == 4 && !memcmp(key.p, "text", 4)) {
+			if (have++ || p >= e || *p != '"')
+				return -1; /* twice, or not a string */
+			t.p = p + 1;
+			if (!(p = scan_string(p + 1, e, &t.esc)))
+				return -1;
+			t.n = (size_t)(p - 1 - t.p);
+		} else {
+			if (!(p = skip_value(p, e)))
+				return -1;
+			if (members++)
+				buf_addc(env, ',');
+			buf_add(env, member, (size_t)(p - member));
+		}
+		p = skip_ws(p, e);
+		if (p < e && *p == ',') {
+			p = skip_ws(p + 1, e);
+			continue;
+		}
+		if (p < e && *p == '}')
+			break;
+		return -1;
+	}
+	if (skip_ws(p + 1, e) != e)
+		return -1;
+	buf_addc(env, '}');
+	if (!have)
+		return 0;
+	if (!(*text = decode_string(&t, text_len)))
+		return -1;
+	return 1;
 }
 
 /* 1: the envelope is read into *a (text only if it is in the JSON);

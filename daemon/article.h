@@ -50,6 +50,20 @@ enum input_error article_parse(struct article *a, const char *json,
     size_t json_len, const char *text, size_t text_len, size_t max_len,
     char *err, size_t errlen);
 
+/*
+ * The one-frame form made two (for a producer such as `nerd feed -2`): the
+ * members of json other than "text", as they are written, into env (a JSON
+ * object), and the text, decoded, into *text (malloc'd, *text_len bytes).
+ * A scan, not a parse: the values are skipped, not checked, so the daemon
+ * still judges them. Returns 1; 0 if the object has no "text" (*text NULL,
+ * env the object); -1 if the scan cannot tell (not an object, an escaped
+ * key, a text that is not a string or is there twice, a bad string):
+ * parse it instead.
+ */
+struct buf;
+int article_split(const char *json, size_t len, struct buf *env,
+    char **text, size_t *text_len);
+
 /* Free what the article owns and zero it. Safe on a zeroed article. */
 void article_clear(struct article *a);
 

@@ -1,6 +1,9 @@
 /* The input contract: both forms, and every kind of bad input refused
  * with its own kind and a reason (the id kept where one could be read). */
+#include <stdlib.h>
+
 #include "article.h"
+#include "buf.h"
 #include "check.h"
 
 static enum input_error parse(const char *json, const char *text, char *id)
@@ -65,5 +68,46 @@ int main(void)
 	CHECK(article_parse(&a, one, strlen(one), NULL, 0, 10, err, sizeof err) == INPUT_TOO_LARGE);
 	article_clear(&a);
 	CHECK_STR(input_error_name(INPUT_BAD_UTF8), "bad_utf8");
+
+	/* the one-frame form split in two by a scan (nerd feed -2): the other
+	 * members as written, the text decoded; and what the scan leaves to
+	 * a parser */
+	struct buf ev = {0};
+	char *t;
+	size_t tn;
+	const char *j = "{ \"id\" : \"x1\", \"text\":\"Le \\\"Maroc\\\"\\n\\u00e9\","
+	    "\"lang\":\"fr\",\"meta\":{\"text\":[1,\"}\"]} }";
+	CHECK(article_split(j, strlen(j), &ev, &t, &tn) == 1);
+	CHECK_STR(buf_cstr(&ev), "{\"id\" : \"x1\",\"lang\":\"fr\",\"meta\":{\"text\":[1,\"}\"]}}");
+	CHECK(tn == 13 && t && !memcmp(t, "Le \"Maroc\"\n\xc3\xa9", 13));
+	/* the two frames read as the one did */
+	struct article b;
+	CHECK(article_parse(&a, j, strlen(j), NULL, 0, 0, err, sizeof err) == INPUT_OK);
+	CHECK(article_parse(&b, ev.data, ev.len, t, tn, 0, err, sizeof err) == INPUT_OK);
+	CHECK(a.text_len == b.text_len && !memcmp(a.text, b.text, a.text_len) &&
+	    !strcmp(a.id, b.id) && !strcmp(a.lang, b.lang) &&
+	    !strcmp(a.meta_json, b.meta_json));
+	article_clear(&a);
+	article_clear(&b);
+	free(t);
+	const char *only = "{\"text\":\"t\"}";
+	CHECK(article_split(only, strlen(only), &ev, &t, &tn) == 1);
+	CHECK_STR(buf_cstr(&ev), "{}");
+	free(t);
+	const char *none = "{\"id\":\"a\"}";
+	CHECK(article_split(none, strlen(none), &ev, &t, &tn) == 0 && !t);
+	CHECK_STR(buf_cstr(&ev), "{\"id\":\"a\"}");
+	CHECK(article_split("{}", 2, &ev, &t, &tn) == 0);
+	static const char *const unsure[] = {
+		"{\"id\":\"a\",\"text\":5}",           /* not a string */
+		"{\"id\":\"a\",\"t\\u0065xt\":\"t\"}",    /* an escaped key */
+		"{\"text\":\"a\",\"text\":\"b\"}",         /* twice */
+		"{\"id\":\"a\",\"text\":\"t\"} x",      /* something after */
+		"{\"id\":\"a\",\"text\":\"\\ud800\"}",  /* a bad escape */
+		"[1]", "", "{\"id\":", "{\"id\":\"a\"",
+	};
+	for (size_t i = 0; i < sizeof unsure / sizeof *unsure; i++)
+		CHECK(article_split(unsure[i], strlen(unsure[i]), &ev, &t, &tn) == -1);
+	buf_free(&ev);
 	return test_done("article");
 }
