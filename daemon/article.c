@@ -228,6 +228,37 @@ static json_t *load_value(const char *p, size_t n)
 	return json_loadb(p, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 }
 
+/* A member's key and its colon, from *pp at the key's opening quote: 0
+ * with *pp at the value (white space skipped), or -1. An escaped key is
+ * refused: it could spell any name, which only a parser can tell. */
+static int read_key(const char **pp, const char *e, struct span *key)
+{
+	const char *p = *pp;
+	if (p >= e || *p != '"')
+		return -1;
+	key->p = p + 1;
+	if (!(p = scan_string(p + 1, e, &key->esc)) || key->esc)
+		return -1;
+	key->n = (size_t)(p - 1 - key->p);
+	p = skip_ws(p, e);
+	if (p >= e || *p++ != ':')
+		return -1;
+	*pp = skip_ws(p, e);
+	return 0;
+}
+
+/* After a member's value at *pp: 1 with *pp at the next key; 0 if the
+ * object closes there and nothing but white space follows; -1 else. */
+static int next_member(const char **pp, const char *e)
+{
+	const char *p = skip_ws(*pp, e);
+	if (p < e && *p == ',') {
+		*pp = skip_ws(p + 1, e);
+		return 1;
+	}
+	return p < e && *p == '}' && skip_ws(p + 1, e) == e ? 0 : -1;
+}
+
 int article_split(const char *json, size_t len, struct buf *env,
     char **text, size_t *text_len)
 {
@@ -246,19 +277,11 @@ int article_split(const char *json, size_t len, struct buf *env,
 		buf_addc(env, '}');
 		return skip_ws(p + 1, e) == e ? 0 : -1;
 	}
-	for (;;) {
+	for (int more = 1; more;) {
 		const char *member = p;
 		struct span key;
-		if (p >= e || *p != '"')
+		if (read_key(&p, e, &key) == -1)
 			return -1;
-		key.p = p + 1;
-		if (!(p = scan_string(p + 1, e, &key.esc)) || key.esc)
-			return -1;    /* an escaped key could spell "text" */
-		key.n = (size_t)(p - 1 - key.p);
-		p = skip_ws(p, e);
-		if (p >= e || *p++ != ':')
-			return -1;
-		p = skip_ws(p, e);
 		if (key.n == 4 && !memcmp(key.p, "text", 4)) {
 			if (have++ || p >= e || *p != '"')
 				return -1; /* twice, or not a string */
@@ -273,17 +296,9 @@ int article_split(const char *json, size_t len, struct buf *env,
 				buf_addc(env, ',');
 			buf_add(env, member, (size_t)(p - member));
 		}
-		p = skip_ws(p, e);
-		if (p < e && *p == ',') {
-			p = skip_ws(p + 1, e);
-			continue;
-		}
-		if (p < e && *p == '}')
-			break;
-		return -1;
+		if ((more = next_member(&p, e)) == -1)
+			return -1;
 	}
-	if (skip_ws(p + 1, e) != e)
-		return -1;
 	buf_addc(env, '}');
 	if (!have)
 		return 0;
@@ -307,18 +322,10 @@ static int fast_envelope(struct article *a, const char *json, size_t len)
 	if (p >= e || *p++ != '{')
 		return 0;
 	p = skip_ws(p, e);
-	for (;;) {
+	for (int more = 1; more;) {
 		struct span key;
-		if (p >= e || *p != '"')
+		if (read_key(&p, e, &key) == -1)
 			goto slow;
-		key.p = p + 1;
-		if (!(p = scan_string(p + 1, e, &key.esc)) || key.esc)
-			goto slow;
-		key.n = (size_t)(p - 1 - key.p);
-		p = skip_ws(p, e);
-		if (p >= e || *p++ != ':')
-			goto slow;
-		p = skip_ws(p, e);
 		int k = 0;
 		while (k < NKEYS && (strlen(keys[k]) != key.n ||
 		    memcmp(keys[k], key.p, key.n)))
@@ -353,16 +360,10 @@ static int fast_envelope(struct article *a, const char *json, size_t len)
 			else
 				json_decref(j);
 		}
-		p = skip_ws(p, e);
-		if (p < e && *p == ',') {
-			p = skip_ws(p + 1, e);
-			continue;
-		}
-		if (p < e && *p == '}')
-			break;
-		goto slow;
+		if ((more = next_member(&p, e)) == -1)
+			goto slow;
 	}
-	if (skip_ws(p + 1, e) != e || !seen[K_ID] || v[K_ID].n == 0)
+	if (!seen[K_ID] || v[K_ID].n == 0)
 		goto slow;
 	size_t n;
 	if (seen[K_LANG]) {
