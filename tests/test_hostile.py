@@ -477,12 +477,12 @@ def with_defines(pat, defines):
     group before it, in file order; not the names it defines itself."""
     calls = lambda p: re.findall(r"\(\?&(\w+)\)", p)
     own = {a or b for a, b in re.findall(r"\(\?P?<(\w+)>|\(\?'(\w+)'", pat)}
-    need, todo = set(), calls(pat)
-    while todo:
-        n = todo.pop()
+    need, pending = set(), calls(pat)
+    while pending:
+        n = pending.pop()
         if n in defines and n not in need and n not in own:
             need.add(n)
-            todo += calls(defines[n])
+            pending += calls(defines[n])
     if not need:
         return pat
     return ("(?(DEFINE)" + "".join(f"(?<{n}>{p})" for n, p in defines.items()
