@@ -62,8 +62,10 @@ static struct strslot *str_find(const struct strmap *m, uint64_t h,
 	size_t mask = m->cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		struct strslot *s = &m->slots[i];
+		/* the empty key has no bytes, and keys is NULL until the
+		 * first non-empty key: compare only what there is */
 		if (!s->h || (s->h == h && s->len == n &&
-				 !memcmp(m->keys + s->off, k, n)))
+				 (!n || !memcmp(m->keys + s->off, k, n))))
 			return s;
 	}
 }

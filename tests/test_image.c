@@ -117,8 +117,25 @@ static void duplicate_edges(const unsigned char *good, size_t len)
 	}
 }
 
+/* A hostile image's class may hold the empty word, before any other:
+ * the map that reads it stores and finds it without touching keys (which
+ * is NULL until a word with bytes arrives). Found by fuzz_image. */
+static void empty_key(void)
+{
+	struct strmap *m = strmap_new();
+	CHECK(strmap_put(m, "", 0, 7) == 7);
+	CHECK(strmap_put(m, "", 0, 9) == 7); /* the first value stays */
+	CHECK(strmap_get(m, "", 0) == 7);
+	CHECK(strmap_get(m, "a", 1) == UINT32_MAX);
+	CHECK(strmap_put(m, "a", 1, 3) == 3);
+	CHECK(strmap_get(m, "", 0) == 7 && strmap_get(m, "a", 1) == 3);
+	CHECK(strmap_count(m) == 2);
+	strmap_destroy(&m);
+}
+
 int main(void)
 {
+	empty_key();
 	struct diag d = {0};
 	unsigned char *img;
 	size_t len;
