@@ -502,12 +502,15 @@ def attack_texts(r):
     trig = []
     for t in r["trigger"].split():
         m = re.fullmatch(r"\{\{(.+)\}\}", t)
-        trig += class_words(m.group(1))[:20] if m else [t]
+        # {{a|b}}: classes a and b
+        trig += ([w for c in m.group(1).split("|") for w in class_words(c)[:20]]
+                 if m else [t])
     pat = r["pattern"]
     atoms = re.findall(r"[A-Za-z\u0600-\u06ff]{2,}", re.sub(
         r"\\[pPk]\{\w+\}|\{\{[^}]*\}\}|\(\?<\w+>|\\[a-zA-Z]", " ", pat))
-    for c in re.findall(r"\{\{(.+?)\}\}", pat):
-        atoms += class_words(c)[:30]
+    for ref in re.findall(r"\{\{(.+?)\}\}", pat):
+        for c in ref.split("|"):
+            atoms += class_words(c)[:30]
     atoms = atoms or ["Abc"]
     arabic = "\u0627\u0644\u0643\u0644\u0645\u0629"          # الكلمة
     fillers = ["Xavier", "Dupont-Martin", "O'Neil", "ABC", "abc",

@@ -209,6 +209,24 @@ static void test_defines(void)
 	CHECK(!strcmp(dk.first, "b.rules:3: error: rule r2: define k: unknown class '{{nosuch}}'"));
 	buf_free(&kb);
 	rule_defs_free(defs, n);
+	/* {{a|b}} is one tree of both classes' entries (shared prefixes
+	 * merged, duplicates once); an unknown member is an error naming the
+	 * whole reference */
+	const struct src_text two[] = {{"x", "ab\nc\n", 5}, {"y", "ad\nc\n", 5}};
+	const char *uni = RULE("u", "original") "pattern (?!{{x|y}})\\w+\n\n"
+	    RULE("v", "original") "pattern {{x|nosuch}}\n";
+	CHECK(parse("u.rules", uni, &defs, &n, &d) == 0 && n == 2);
+	CHECK(!strcmp(expanded(defs, 0, two, 2), "(?!(?:(?:a(?:b|d)|c)))\\w+"));
+	CHECK(!strcmp(expanded(defs, 1, two, 2),
+	    "u.rules:7: error: rule v: unknown class '{{x|nosuch}}'"));
+	rs = ruleset_compile(defs, 1, two, 2, &d);
+	CHECK(rs != NULL);
+	if (rs) {
+		CHECK(!strcmp(hit(rs, 0, "ab"), "1-2"));  /* not at a, but at b */
+		CHECK(!strcmp(hit(rs, 0, "cd ae"), "1-2"));
+		ruleset_destroy(&rs);
+	}
+	rule_defs_free(defs, n);
 	/* ... but a rule's own fault stays at the rule's line */
 	const char *own = "define w  a\n\n" RULE("r", "original") "pattern (?&w)(b\n";
 	CHECK(parse("o.rules", own, &defs, &n, &d) == 0);
