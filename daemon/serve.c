@@ -9,6 +9,7 @@
  * SIGHUP reloads, SIGTERM and SIGINT drain and exit.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -70,6 +71,32 @@
 
 static volatile sig_atomic_t got_hup, got_term, got_chld;
 
+/* A `ctl reload` waiting for its answer: the requester's routing frames
+ * (identity, REQ's empty delimiter), answered when load `seq` ends. */
+#define MAX_RELOAD_WAITERS 16
+struct reload_waiter {
+	zmq_msg_t route[2];
+	int nroute;
+	unsigned seq;
+};
+
+/*
+ * A reload under way. The spawner builds the new engine while the master
+ * goes on serving with the old generation: the master only sent the
+ * request, and reads the answer when the spawner's pair is readable.
+ * A reload asked for meanwhile (SIGHUP, ctl) runs once this one ends, so
+ * that it sees the files as they are then; several such asks are one.
+ */
+struct loading {
+	int active, again;
+	unsigned seq;              /* loads begun so far */
+	int fresh;                 /* the spawner was started for it */
+	double t0;
+	char kerr[512];            /* curve_allowed failed to reload */
+	struct reload_waiter waiters[MAX_RELOAD_WAITERS];
+	int nwaiters;
+};
+
 struct master {
 	struct config cfg;
 	void *ctx;
@@ -79,6 +106,7 @@ struct master {
 	struct stats stats;
 	struct spawner spawner;    /* holds the engine, forks the workers */
 	char ruleset[24];          /* the serving engine's (image.h) */
+	struct loading load;       /* a reload under way (see reload_begin) */
 	double next_fill;          /* see fill_workers */
 	int verbose;
 	int curve;                 /* [security] curve_server_secret is set */
@@ -177,6 +205,13 @@ static int load_engine(struct master *m, char rs[24], char *err, size_t errlen)
 static int spawn(struct master *m, int index)
 {
 	char err[512];
+	if (m->load.active) {
+		/* the spawner is building, and answers in order: the worker
+		 * starts once the load ends (start_generation, fill_workers) */
+		log_debug("worker %d: start deferred until the reload ends",
+		    index);
+		return -1;
+	}
 	struct wslot *w = dispatch_free_slot(&m->disp);
 	if (!w) {
 		log_warnx("out of memory for worker %d", index);
@@ -260,6 +295,8 @@ static void refuse(struct master *m, struct job *j, int kind,
 }
 
 static void start_generation(struct master *m, const char *ruleset);
+static void reload_failed(struct master *m, const char *err);
+static void answer_waiters(struct master *m, unsigned seq, const char *err);
 
 /* Start a spawner when none runs (it died, or the last start failed);
  * it holds no engine yet. 0 when one runs. */
@@ -311,7 +348,7 @@ static int restart_spawner(struct master *m)
  */
 static void fill_workers(struct master *m, double now)
 {
-	if (m->stopping || now < m->next_fill)
+	if (m->stopping || m->load.active || now < m->next_fill)
 		return;
 	m->next_fill = now + 1.0;
 	if (restart_spawner(m) == -1)
@@ -341,6 +378,15 @@ static void spawner_died(struct master *m, int st)
 		close(m->spawner.fd);
 	m->spawner.fd = -1;
 	m->spawner.pid = 0;
+	if (m->load.active) {
+		m->load.active = 0;
+		reload_failed(m, "the spawner died building the engine");
+		/* restart_spawner loads the files anew, and a generation
+		 * follows if they changed: no reload is left to follow */
+		m->load.again = 0;
+		answer_waiters(m, UINT_MAX, "the spawner died building the "
+		    "engine");
+	}
 	if (!m->stopping)
 		m->next_fill = 0;    /* fill_workers restarts it now */
 }
@@ -410,8 +456,8 @@ static int overdue(const struct wslot *w, double now, double dl)
  * Kill the workers whose article in work is past the deadline, and those
  * still silent HELLO_DEADLINE_S after their start. An answer or a hello
  * may be waiting unread in the socket (the loop checks deadlines before
- * it reads, and may itself have been held up by a reload, a fork or a
- * starved CPU): each overdue worker's socket is read first, and only one
+ * it reads, and may itself have been held up by a spawner's restart, a
+ * fork or a starved CPU): each overdue worker's socket is read first, and only one
  * still overdue is killed, not one that met its deadline and would have
  * its articles done twice.
  */
@@ -475,67 +521,132 @@ static void start_generation(struct master *m, const char *ruleset)
 		spawn(m, i);
 }
 
-/*
- * Have the spawner build the new engine beside the old; only if it loads, start a new
- * generation and retire the old one (each old worker finishes what it
- * holds, then is told to quit). Returns 0, or -1 with err set.
- */
-static int reload(struct master *m, char *err, size_t errlen)
+/* Answer the `ctl reload` requests waiting for a load up to seq: with
+ * the serving generation, or err. */
+static void answer_waiters(struct master *m, unsigned seq, const char *err)
 {
+	struct loading *l = &m->load;
+	int k = 0;
+	for (int i = 0; i < l->nwaiters; i++) {
+		struct reload_waiter *w = &l->waiters[i];
+		if (w->seq > seq) {    /* kept: moved down to k */
+			struct reload_waiter *to = &l->waiters[k++];
+			if (to != w) {
+				for (int f = 0; f < w->nroute; f++) {
+					zmq_msg_init(&to->route[f]);
+					zmq_msg_move(&to->route[f], &w->route[f]);
+					zmq_msg_close(&w->route[f]);
+				}
+				to->nroute = w->nroute;
+				to->seq = w->seq;
+			}
+			continue;
+		}
+		json_t *r = err ? json_pack("{s:s, s:s}", "status", "error",
+		    "message", err) : json_pack("{s:s, s:i, s:s}", "status",
+		    "ok", "generation", (int)m->generation, "ruleset",
+		    m->ruleset);
+		char *txt = json_dumps(r, JSON_COMPACT);
+		json_decref(r);
+		for (int f = 0; f < w->nroute; f++)
+			zr_msg_send(&w->route[f], m->control,
+			    ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zr_send(m->control, txt ? txt : "{}", txt ? strlen(txt) : 2,
+		    ZMQ_DONTWAIT);
+		free(txt);
+		for (int f = 0; f < w->nroute; f++)
+			zmq_msg_close(&w->route[f]);
+	}
+	l->nwaiters = k;
+}
+
+static void reload_failed(struct master *m, const char *err)
+{
+	m->stats.reload_failures++;
+	log_warnx("reload failed, still serving generation %u: %s",
+	    m->generation, err);
+	sd_notifyf(0, "READY=1\nSTATUS=reload failed, serving "
+	    "generation %u", m->generation);
+	answer_waiters(m, m->load.seq, err);
+}
+
+/*
+ * Have the spawner build the new engine beside the old; reload_end starts
+ * a new generation on it if it loads, and retires the old one (each old
+ * worker finishes what it holds first). Meanwhile the master serves on.
+ */
+static void reload_begin(struct master *m)
+{
+	struct loading *l = &m->load;
+	if (l->active) {
+		l->again = 1;
+		log_info("reload asked for while one is under way: it follows");
+		return;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
 	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	log_info("reloading %s", *m->cfg.image ? m->cfg.image :
 	    m->cfg.gazetteers);
+	l->seq++;
 	/* The allowed client keys first: new ones take effect for the next
 	 * handshake (connected clients stay); a bad file keeps the old set. */
-	char kerr[512] = "";
+	l->kerr[0] = '\0';
 	if (m->curve) {
-		if (zap_reload(&m->zap, kerr, sizeof kerr) == -1)
+		if (zap_reload(&m->zap, l->kerr, sizeof l->kerr) == -1)
 			log_warnx("curve_allowed not reloaded, still %zu keys: "
-			    "%s", m->zap.allowed.n, kerr);
+			    "%s", m->zap.allowed.n, l->kerr);
 		else
 			log_info("curve_allowed: %zu client keys",
 			    m->zap.allowed.n);
 	}
-	double t0 = now_s();
-	char rs[24];
 	/* A spawner that was down starts here and loads once: through
 	 * restart_spawner() it would load, start a generation for the
 	 * changed files, and this reload would start another. */
-	int fresh = 0;
-	if (spawner_up(m, &fresh, err, errlen) == -1 ||
-	    load_engine(m, rs, err, errlen) == -1) {
-		if (fresh)
+	char err[512];
+	if (spawner_up(m, &l->fresh, err, sizeof err) == -1 ||
+	    spawner_load_begin(&m->spawner, m->cfg.image, m->cfg.gazetteers,
+	    m->cfg.rules, err, sizeof err) == -1) {
+		if (l->fresh)
 			spawner_stop(&m->spawner); /* it holds no engine */
-		m->stats.reload_failures++;
-		log_warnx("reload failed, still serving generation %u: %s",
-		    m->generation, err);
-		sd_notifyf(0, "READY=1\nSTATUS=reload failed, serving "
-		    "generation %u", m->generation);
-		return -1;
+		reload_failed(m, err);
+		return;
 	}
-	/* The build held up the loop: answers that waited meanwhile must not
-	 * count against the workers' deadlines. */
-	double now = now_s();
-	for (int i = 0; i < m->disp.nslots; i++)
-		if (m->disp.slots[i].nheld)
-			m->disp.slots[i].head_started += now - t0;
+	l->active = 1;
+	l->t0 = now_s();
+}
 
-	start_generation(m, rs);
-	m->stats.reloads++;
-	log_info("reloaded in %.0f ms: generation %u, ruleset %s",
-	    (now - t0) * 1000, m->generation, m->ruleset);
-	sd_notifyf(0, "READY=1\nSTATUS=serving generation %u, ruleset %.12s",
-	    m->generation, m->ruleset);
-	if (*kerr) {
-		m->stats.reload_failures++;
-		snprintf(err, errlen, "engine reloaded, but curve_allowed "
-		    "was not: %s", kerr);
-		return -1;
+/* The spawner's pair is readable (or closed) during a reload: its answer. */
+static void reload_end(struct master *m)
+{
+	struct loading *l = &m->load;
+	char err[1024], rs[24];
+	l->active = 0;
+	m->next_fill = 0;    /* workers whose start waited, now */
+	if (spawner_load_end(&m->spawner, rs, err, sizeof err) == -1) {
+		if (l->fresh)
+			spawner_stop(&m->spawner);
+		reload_failed(m, err);
+	} else {
+		start_generation(m, rs);
+		m->stats.reloads++;
+		log_info("reloaded in %.0f ms: generation %u, ruleset %s",
+		    (now_s() - l->t0) * 1000, m->generation, m->ruleset);
+		sd_notifyf(0, "READY=1\nSTATUS=serving generation %u, "
+		    "ruleset %.12s", m->generation, m->ruleset);
+		if (*l->kerr) {
+			m->stats.reload_failures++;
+			snprintf(err, sizeof err, "engine reloaded, but "
+			    "curve_allowed was not: %s", l->kerr);
+			answer_waiters(m, l->seq, err);
+		} else
+			answer_waiters(m, l->seq, NULL);
 	}
-	return 0;
+	if (l->again && !m->stopping) {
+		l->again = 0;
+		reload_begin(m);
+	}
 }
 
 /* Read one message from the plain or acked ingest socket. */
@@ -818,7 +929,6 @@ static void take_control(struct master *m)
 	cmd[strcspn(cmd, " \r\n")] = '\0';
 
 	json_t *r;
-	char err[512];
 	if (!strcmp(cmd, "ping"))
 		r = json_pack("{s:s, s:i, s:i, s:s}", "status", "ok", "pid",
 		    (int)getpid(), "generation", (int)m->generation, "ruleset",
@@ -828,13 +938,25 @@ static void take_control(struct master *m)
 		json_object_del(r, "seq");   /* only published messages have one */
 	}
 	else if (!strcmp(cmd, "reload")) {
-		if (reload(m, err, sizeof err) == 0)
-			r = json_pack("{s:s, s:i, s:s}", "status", "ok",
-			    "generation", (int)m->generation, "ruleset",
-			    m->ruleset);
-		else
+		/* answered when the load it asks for ends (answer_waiters) */
+		struct loading *l = &m->load;
+		if (l->nwaiters == MAX_RELOAD_WAITERS)
 			r = json_pack("{s:s, s:s}", "status", "error",
-			    "message", err);
+			    "message", "too many reloads waiting; try again");
+		else {
+			struct reload_waiter *w = &l->waiters[l->nwaiters++];
+			w->nroute = cmdi;
+			for (int i = 0; i < cmdi; i++) {
+				zmq_msg_init(&w->route[i]);
+				zmq_msg_move(&w->route[i], &f[i]);
+			}
+			/* a load under way read the files before this ask */
+			w->seq = l->seq + 1;
+			reload_begin(m);
+			for (int i = 0; i < n; i++)
+				zmq_msg_close(&f[i]);
+			return;
+		}
 	} else
 		r = json_pack("{s:s, s:s}", "status", "error", "message",
 		    "unknown command (stats, ping, reload)");
@@ -1135,8 +1257,7 @@ static void serve_loop(struct master *m)
 		}
 		if (got_hup) {
 			got_hup = 0;
-			char err[512];
-			reload(m, err, sizeof err);
+			reload_begin(m);
 		}
 		if (m->stopping && drained(m))
 			return;
@@ -1176,9 +1297,12 @@ static void serve_loop(struct master *m)
 		}
 		zmq_pollitem_t *it = m->items;
 		int n = 0, i_sig, i_in = -1, i_ack = -1, i_ctl = -1;
-		int i_zap = -1, i_mon = -1, i_w = -1;
+		int i_zap = -1, i_mon = -1, i_w = -1, i_load = -1;
 		it[i_sig = n++] = (zmq_pollitem_t){NULL, m->sigfd, ZMQ_POLLIN,
 		    0};
+		if (m->load.active)
+			it[i_load = n++] = (zmq_pollitem_t){NULL,
+			    m->spawner.fd, ZMQ_POLLIN, 0};
 		if (accepting && m->ingest)
 			it[i_in = n++] = (zmq_pollitem_t){m->ingest, 0,
 			    ZMQ_POLLIN, 0};
@@ -1227,6 +1351,9 @@ static void serve_loop(struct master *m)
 		}
 		if (it[i_sig].revents)
 			take_signals(m);
+		/* (a spawner that died meanwhile ended the load: spawner_died) */
+		if (i_load >= 0 && it[i_load].revents && m->load.active)
+			reload_end(m);
 		for (int i = 0, k = i_w; i < m->disp.nslots; i++) {
 			struct wslot *w = &m->disp.slots[i];
 			if (!w->pid || w->eof || it[k].fd != w->fd)

@@ -159,11 +159,10 @@ static size_t put(char *b, size_t at, const char *str)
 	return at + n;
 }
 
-int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
-    const char *rules, char ruleset[24], char *err, size_t errlen)
+int spawner_load_begin(struct spawner *s, const char *image,
+    const char *gazetteers, const char *rules, char *err, size_t errlen)
 {
 	static char req[REQ_MAX];
-	char rep[1024];
 	if (strlen(image) >= 4096 || strlen(gazetteers) >= 4096 ||
 	    strlen(rules) >= 4096) {
 		snprintf(err, errlen, "path too long");
@@ -174,8 +173,13 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
 	n = put(req, n, image);
 	n = put(req, n, gazetteers);
 	n = put(req, n, rules);
-	if (request(s, req, n, -1, err, errlen) == -1)
-		return -1;
+	return request(s, req, n, -1, err, errlen);
+}
+
+int spawner_load_end(struct spawner *s, char ruleset[24], char *err,
+    size_t errlen)
+{
+	char rep[1024];
 	/* no time limit: building large lists takes what it takes, and the
 	 * master's watchdog is the bound */
 	ssize_t got = reply(s, rep, sizeof rep - 1, -1, err, errlen);
@@ -192,6 +196,14 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
 	}
 	snprintf(ruleset, 24, "%.23s", rep + 2);
 	return 0;
+}
+
+int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
+    const char *rules, char ruleset[24], char *err, size_t errlen)
+{
+	if (spawner_load_begin(s, image, gazetteers, rules, err, errlen) == -1)
+		return -1;
+	return spawner_load_end(s, ruleset, err, errlen);
 }
 
 pid_t spawner_spawn(struct spawner *s, const struct worker_args *a, char *err,

@@ -61,6 +61,17 @@ int spawner_load(struct spawner *s, const char *image, const char *gazetteers,
     const char *rules, char ruleset[24], char *err, size_t errlen);
 
 /*
+ * spawner_load in two halves, for a master that keeps serving while the
+ * engine builds: _begin sends the request; _end reads the answer, without
+ * waiting once the pair is readable. Between the two, nothing else may be
+ * asked of the spawner (it answers one request at a time, in order).
+ */
+int spawner_load_begin(struct spawner *s, const char *image,
+    const char *gazetteers, const char *rules, char *err, size_t errlen);
+int spawner_load_end(struct spawner *s, char ruleset[24], char *err,
+    size_t errlen);
+
+/*
  * Have the spawner fork a worker with a (its engine field is ignored: the
  * worker gets the spawner's), passing it a copy of a->fd. The caller still
  * owns a->fd and closes it. Returns the worker's pid, by then a child of

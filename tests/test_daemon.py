@@ -762,6 +762,68 @@ def case_spawner():
         d.close()
 
 
+def case_reload_serving():
+    """The master serves on while the spawner builds a reload's engine
+    (here: the spawner stopped, so that the build never ends on its
+    own): articles are annotated by the old generation, ctl answers, and
+    reloads asked for meanwhile become one that follows. ctl reload is
+    answered once the reload it asked for is done."""
+    d = Daemon(NERD, workers=2).start()
+    sp = None
+    try:
+        col = Collector(d)
+        st = d.ctl("stats")
+        sp, gen0 = st["spawner_pid"], st["generation"]
+        os.kill(sp, signal.SIGSTOP)
+        d.kill(signal.SIGHUP)
+        t0 = time.time()
+        while "reloading" not in d.log() and time.time() - t0 < 10:
+            time.sleep(0.05)
+        check("reloading" in d.log(), "SIGHUP not taken", d)
+        # a ctl reload now waits for the reload after the one under way
+        waiter = subprocess.Popen([NERD, "ctl", "-e", d.control, "-t",
+                                   "60000", "reload"],
+                                  stdout=subprocess.PIPE, text=True)
+        d.kill(signal.SIGHUP)
+        d.kill(signal.SIGHUP)
+        arts = articles(500, seed=7)
+        push(d, arts)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 30)
+        check(ok, f"while the spawner builds, {len(col.annotations())} of "
+              f"{len(arts)} annotated: the master waits for it", d)
+        st = d.ctl("stats", timeout=2000)
+        check(st["generation"] == gen0 and st["reloads"] == 0,
+              f"generation {st['generation']}, reloads {st['reloads']} "
+              f"before the build ended", d)
+        check(waiter.poll() is None, "ctl reload answered before its "
+              "reload was done", d)
+        os.kill(sp, signal.SIGCONT)
+        sp = None
+        out, _ = waiter.communicate(timeout=60)
+        r = json.loads(out)
+        check(r.get("status") == "ok" and r.get("generation") == gen0 + 2,
+              f"ctl reload answered {out!r}: the reload under way, then "
+              f"one for the three asked meanwhile", d)
+        time.sleep(1.0)           # a third reload would be under way now
+        st = d.ctl("stats")
+        check(st["generation"] == gen0 + 2 and st["reloads"] == 2,
+              f"generation {st['generation']}, reloads {st['reloads']}", d)
+        arts2 = articles(200, seed=8)
+        push(d, arts2)
+        check(col.wait_for(lambda c: len(c.annotations()) >=
+                           len(arts) + len(arts2), 30),
+              "not serving after the reloads", d)
+        col.stop()
+        exactly_once(col, arts + arts2, d)
+        print(f"ok: {len(arts)} annotated while the spawner was stopped "
+              f"mid-reload; three asks became one reload after it; ctl "
+              f"reload answered with generation {gen0 + 2}")
+    finally:
+        if sp:
+            os.kill(sp, signal.SIGCONT)
+        d.close()
+
+
 CASES = {
     "roundtrip": case_roundtrip,
     "kill_worker": case_kill_worker,
@@ -775,6 +837,7 @@ CASES = {
     "signal_storm": case_signal_storm,
     "silent_worker": case_silent_worker,
     "spawner": case_spawner,
+    "reload_serving": case_reload_serving,
 }
 
 if __name__ == "__main__":
