@@ -378,20 +378,42 @@ int compile_image(const char *gaz_dir, const char *rules_dir, int strict,
 		    &ndefs, d);
 
 	/* The prefilter: each trigger word's first token names the rules it
-	 * can fire. Collect (token, rule) pairs, then group them per token. */
+	 * can fire, as rule numbers; each context word's first token names
+	 * the rules it is context for, as ndefs + rule number (the engine
+	 * finds a rule's context words there). Collect (token, number)
+	 * pairs, then group them per token. */
 	struct u64map *pairs = u64map_new();
-	for (size_t r = 0; r < ndefs; r++) {
-		if (!defs[r].trigger)
+	for (size_t r = 0; r < 2 * ndefs; r++) {
+		const struct rule_def *rd = &defs[r % ndefs];
+		int ctx = r >= ndefs;
+		if (!rd->trigger)
 			continue;
 		char **words;
-		int nw = rule_triggers(&defs[r], texts, nclasses, &words, d);
+		int nw = ctx ? rule_context(rd, texts, nclasses, &words, d)
+			     : rule_triggers(rd, texts, nclasses, &words, d);
 		for (int w = 0; w < nw; w++) {
 			/* words are normalized already; take the first token */
 			if (normalize(&b.nt, words[w], strlen(words[w])) == 0 &&
 			    tokenize(&b.nt, &b.tk) == 0 && b.tk.n > 0) {
 				const struct token *t = &b.tk.v[0];
-				uint32_t id = intern_tok(&b, b.nt.norm.data + t->b, t->e - t->b);
+				const char *tw = b.nt.norm.data + t->b;
+				size_t tn = t->e - t->b;
+				uint32_t id = intern_tok(&b, tw, tn);
 				u64map_set(pairs, ((uint64_t)id << 32) | r, 1);
+				/* A context rule's trigger word is where its match
+				 * starts, and its pattern may take the proclitics
+				 * (وبرشلونة), which the gazetteer reads off the word.
+				 * But it reads لل as ل + ال (للحكومة), so a word that
+				 * starts with ل, after ل (لليفربول), is not read as
+				 * itself: fire on that form as written too. */
+				if (!ctx && rd->context && tn >= 2 && tn < 254 &&
+				    !memcmp(tw, "\xd9\x84", 2)) {
+					char ll[256];
+					memcpy(ll, "\xd9\x84", 2);
+					memcpy(ll + 2, tw, tn);
+					id = intern_tok(&b, ll, tn + 2);
+					u64map_set(pairs, ((uint64_t)id << 32) | r, 1);
+				}
 			}
 			free(words[w]);
 		}

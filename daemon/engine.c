@@ -53,7 +53,7 @@ struct scratch {
 	struct buf arena;
 	struct fires fires;
 	struct fires fires_by_rule; /* fires sorted by rule, then token */
-	uint32_t *rule_count;       /* [ndefs + 1] for that sort */
+	uint32_t *rule_count;       /* [2 ndefs + 1] for that sort */
 	size_t rule_count_n;
 	struct token_ids ids;
 	struct rule_scratch *rs;
@@ -151,12 +151,13 @@ static struct engine *engine_from_image(struct image *img, char *err,
 		engine_close(&e);
 		return NULL;
 	}
-	/* The prefilter's rule numbers index this rule set: refuse an image
-	 * whose trigger lists point past it. */
+	/* The prefilter's rule numbers index this rule set (a context word
+	 * names ndefs + the rule): refuse an image whose trigger lists point
+	 * past it. */
 	for (uint32_t i = 1; i < e->img.h->ntriggers;) {
 		uint32_t n = e->img.triggers[i];
 		for (uint32_t k = 1; k <= n && i + k < e->img.h->ntriggers; k++)
-			if (e->img.triggers[i + k] >= e->ndefs) {
+			if (e->img.triggers[i + k] >= 2 * e->ndefs) {
 				snprintf(err, errlen, "trigger list names rule %u of %zu",
 				    e->img.triggers[i + k], e->ndefs);
 				engine_close(&e);
@@ -323,6 +324,14 @@ struct hit_ctx {
 	struct scratch *s;
 	int field;
 	size_t tok;     /* the token the rule ran from, or the last hit's end */
+	/* A rule with context words: where they are in the field (fires,
+	 * in token order), and the subject the rule runs over */
+	const struct fire *cx;
+	size_t ncx;
+	const char *subj;
+	size_t n;
+	int norm;
+	size_t cx_end;  /* end of the last match kept: the next starts after */
 };
 
 #ifdef __SSE2__
@@ -517,6 +526,70 @@ static void hex48(char *p, uint64_t h)
 	memcpy(p + 4, &lo, 8);
 }
 
+/* Bytes [b, e) of token w in a rule's view (normalized or original). */
+static inline size_t tok_b(const struct normtext *t, const struct token *w,
+    int norm)
+{
+	return norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+}
+
+static inline size_t tok_e(const struct normtext *t, const struct token *w,
+    int norm)
+{
+	return norm ? w->e : t->cp_byte[t->n_orig[w->ne - 1] + 1];
+}
+
+/* The start of the character holding byte i of s[0..n), n past the end. */
+static size_t char_start(const char *s, size_t n, size_t i)
+{
+	if (i >= n)
+		return n;
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+/*
+ * The window of near bytes on each side of token w, [*lo, *hi) of the
+ * subject, cut to whole characters: where a rule looks around its trigger
+ * word, or, for a context rule, around a context word.
+ */
+static void tok_window(const struct normtext *t, const struct token *w,
+    int norm, const char *subj, size_t n, size_t near, size_t *lo, size_t *hi)
+{
+	size_t b = tok_b(t, w, norm), e = tok_e(t, w, norm);
+	*lo = char_start(subj, n, b > near ? b - near : 0);
+	*hi = char_start(subj, n, e + near < n ? e + near : n);
+}
+
+/*
+ * Does the match being reported lie within the window of one of the
+ * rule's context words (c->cx)? The windows' ends grow with the token, and
+ * so do their starts: the first window that reaches past the match's end
+ * is the one that starts earliest, so only it need be tried.
+ */
+static int in_context(const struct hit_ctx *c, const struct rule_def *r)
+{
+	const struct normtext *t = &c->s->f[c->field].nt;
+	const struct tokens *tk = &c->s->f[c->field].tk;
+	size_t mb, me, lo, hi, a = 0, z = c->ncx;
+	rule_scratch_match(c->s->rs, &mb, &me);
+	while (a < z) {
+		size_t mid = a + (z - a) / 2;
+		tok_window(t, &tk->v[c->cx[mid].tok], c->norm, c->subj, c->n,
+		    (size_t)r->context_near, &lo, &hi);
+		if (hi < me)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	if (a == c->ncx)
+		return 0;
+	tok_window(t, &tk->v[c->cx[a].tok], c->norm, c->subj, c->n,
+	    (size_t)r->context_near, &lo, &hi);
+	return lo <= mb;
+}
+
 /* A rule matched bytes [b, e) of its view: map to the original, trim
  * what is not part of a name, and record the mention. */
 static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
@@ -526,6 +599,12 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct field_state *fs = &c->s->f[c->field];
 	const struct normtext *t = &fs->nt;
 	const struct tokens *tk = &fs->tk;
+	if (r->context) {
+		if (!in_context(c, r))
+			return;
+		size_t mb;
+		rule_scratch_match(c->s->rs, &mb, &c->cx_end);
+	}
 	uint32_t near = c->tok < tk->n ? tk->v[c->tok].nb : t->nn;
 	uint32_t s0, s1;
 	if (!rule_span(t, r, b, e, near, &s0, &s1))
@@ -609,37 +688,33 @@ static const struct fires *fires_by_rule(struct scratch *s, size_t nrules)
 	return out;
 }
 
-/* Bytes of context a rule sees on each side of its trigger word: enough
- * for a title, a long name and its cue words. */
-static size_t char_start(const char *s, size_t n, size_t i)
-{
-	if (i >= n)
-		return n;
-	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-		i--;
-	return i;
-}
-
 /*
  * Run each rule that fired, over windows around its trigger words rather
  * than the whole text: a rule whose triggers are rare costs next to
  * nothing, and the cost of a rule set grows with what fires, not with how
  * many rules there are. Overlapping windows are merged, so no text is
- * scanned twice by one rule.
+ * scanned twice by one rule. A rule with context words runs only where
+ * one is in the field, and keeps the matches that lie in the window of
+ * one (on_hit): its trigger can be the rare word, the frequent cue the
+ * context, and a few anchored attempts replace a scan around every cue.
  */
 static int run_rules(const struct engine *e, struct scratch *s, int field,
     const char *lang, unsigned *limits)
 {
-	struct hit_ctx c = {e, s, field, 0};
+	struct hit_ctx c = {.e = e, .s = s, .field = field};
 	const struct normtext *t = &s->f[field].nt;
 	const struct tokens *tk = &s->f[field].tk;
-	const struct fires *f = fires_by_rule(s, e->ndefs);
+	/* rule r's trigger words fired as r, its context words as ndefs + r
+	 * (compile.c): sorted, the context fires come after all the others,
+	 * and rule_count ends each rule's run of them */
+	const struct fires *f = fires_by_rule(s, 2 * e->ndefs);
+	const uint32_t *ends = s->rule_count;
 	/* In a title-case headline every word has its capital: the rules
 	 * that read capitals (view original) would take "John Smith Says"
 	 * for a name. The field keeps its listed names, and propagation
 	 * brings the names the text introduces. */
 	int title_case = tokens_title_case(tk);
-	for (size_t i = 0; i < f->n;) {
+	for (size_t i = 0; i < f->n && f->v[i].rule < e->ndefs;) {
 		size_t r = f->v[i].rule, j = i;
 		while (j < f->n && f->v[j].rule == r)
 			j++;
@@ -653,6 +728,19 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 		const char *subj = norm ? t->norm.data : t->orig;
 		size_t n = norm ? t->norm.len : t->orig_len;
 		int hit_limit = 0;
+		c.cx_end = 0;
+		if (d->context) {
+			size_t k = e->ndefs + r;
+			c.cx = f->v + ends[k - 1];
+			c.ncx = ends[k] - ends[k - 1];
+			c.subj = subj;
+			c.n = n;
+			c.norm = norm;
+			if (!c.ncx) { /* no context word in the field */
+				i = j;
+				continue;
+			}
+		}
 		if (d->anchor) {
 			/* anchored attempts: where each trigger word starts, or
 			 * at the few tokens before it; each token at most once */
@@ -670,7 +758,9 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 					const struct token *w = &tk->v[q];
 					if (start && !(w->flags & start))
 						continue; /* the rule cannot start here */
-					size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
+					size_t b = tok_b(t, w, norm);
+					if (b < c.cx_end)
+						continue; /* inside a match: as a scan does */
 					c.tok = q;
 					if (ruleset_run_at(e->rules, s->rs, r, subj, b, n, on_hit, &c) < 0)
 						hit_limit = 1;
@@ -688,8 +778,7 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 			c.tok = f->v[k].tok;
 			for (; k < j; k++) {
 				const struct token *w = &tk->v[f->v[k].tok];
-				size_t b = norm ? w->b : t->cp_byte[t->n_orig[w->nb]];
-				size_t e2 = norm ? w->e : t->cp_byte[t->n_orig[w->ne - 1] + 1];
+				size_t b = tok_b(t, w, norm), e2 = tok_e(t, w, norm);
 				size_t near = (size_t)d->near;
 				size_t wlo = b > near ? b - near : 0;
 				size_t whi = e2 + near < n ? e2 + near : n;

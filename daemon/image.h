@@ -20,7 +20,8 @@
 #include <string.h>
 
 #define IMAGE_MAGIC "NERDIMG\0"
-#define IMAGE_VERSION 2 /* 2: token slots hashed with hash_fast */
+#define IMAGE_VERSION 3 /* 2: token slots hashed with hash_fast; 3: trigger
+                          * lists name context words as ndefs + rule */
 #define IMAGE_MAX_TOKENS 16   /* tokens per gazetteer entry */
 
 enum ent_type {

@@ -43,6 +43,7 @@ static void def_free(struct rule_def *r)
 	free(r->outside);
 	free(r->name);
 	free(r->trigger);
+	free(r->context);
 	free(r->pattern);
 	for (int i = 0; i < r->nex; i++) {
 		free(r->ex[i].text);
@@ -74,6 +75,13 @@ static int finish(struct rule_def *r, struct diag *d)
 	if (!r->trigger) {
 		diag_error(d, r->file, r->line,
 		    "rule %s: no trigger (the prefilter needs one)", r->name);
+		ok = 0;
+	}
+	if (r->near_line && !r->context) {
+		/* `anchor near N` is the trigger's window: say which is meant */
+		diag_error(d, r->file, r->near_line,
+		    "rule %s: near without context (the window around the "
+		    "trigger words is `anchor near N`)", r->name);
 		ok = 0;
 	}
 	return ok ? 0 : -1;
@@ -318,6 +326,7 @@ int rules_parse(const char *file, const char *text, size_t len,
 			cur->type = -1;
 			cur->prio = 40;
 			cur->near = RULE_NEAR;
+			cur->context_near = RULE_NEAR;
 			strcpy(cur->lang, "*");
 			cur->file = file;
 			cur->line = line;
@@ -416,6 +425,20 @@ int rules_parse(const char *file, const char *text, size_t len,
 				cur->outside[cur->noutside++] = xstrndup(nb.data, nb.len);
 			}
 			buf_free(&nb);
+		} else if (!strcmp(key, "context")) {
+			free(cur->context);
+			cur->context = val;
+			val = NULL;
+		} else if (!strcmp(key, "near")) {
+			char *end;
+			long nb = strtol(val, &end, 10);
+			if (*end || nb < RULE_NEAR_MIN || nb > RULE_NEAR)
+				diag_error(d, file, line,
+				    "near takes a count of %d to %d bytes",
+				    RULE_NEAR_MIN, RULE_NEAR);
+			else
+				cur->context_near = (int)nb;
+			cur->near_line = line;
 		} else if (!strcmp(key, "trigger")) {
 			free(cur->trigger);
 			cur->trigger = val;
@@ -532,13 +555,15 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-int rule_triggers(const struct rule_def *r, const struct src_text *classes,
-    size_t nclasses, char ***out, struct diag *d)
+/* The words of text (a trigger or context value), as rule_triggers. */
+static int rule_words(const struct rule_def *r, const char *text,
+    const struct src_text *classes, size_t nclasses, char ***out,
+    struct diag *d)
 {
 	size_t n = 0, cap = 0;
 	char **v = NULL;
 	struct buf b = {0};
-	const char *p = r->trigger;
+	const char *p = text;
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -582,6 +607,22 @@ int rule_triggers(const struct rule_def *r, const struct src_text *classes,
 	buf_free(&b);
 	*out = v;
 	return (int)n;
+}
+
+int rule_triggers(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, char ***out, struct diag *d)
+{
+	return rule_words(r, r->trigger, classes, nclasses, out, d);
+}
+
+int rule_context(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, char ***out, struct diag *d)
+{
+	if (!r->context) {
+		*out = NULL;
+		return 0;
+	}
+	return rule_words(r, r->context, classes, nclasses, out, d);
 }
 
 static int by_bytes(const void *a, const void *b)
@@ -1021,6 +1062,13 @@ int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
 		off = next;
 	}
 	return found;
+}
+
+void rule_scratch_match(const struct rule_scratch *s, size_t *b, size_t *e)
+{
+	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	*b = ov[0];
+	*e = ov[1];
 }
 
 int ruleset_run_at(const struct ruleset *rs, struct rule_scratch *s, size_t i,

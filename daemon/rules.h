@@ -61,6 +61,10 @@ struct rule_def {
 	int start;         /* START_*: what an anchored match starts with */
 	char lang[4];      /* "ar", "fr", "en" or "*" */
 	char *trigger;     /* as written */
+	char *context;     /* `context` words as written, or NULL: a match
+			    * counts only within context_near bytes of one */
+	int context_near;  /* `near N`: 16..400, RULE_NEAR by default */
+	int near_line;     /* line of the `near` key, 0 if none */
 	char **outside;    /* normalized words that stay outside the mention
 			    * when it starts with them (`outside` key) */
 	int noutside;
@@ -100,6 +104,13 @@ void rule_defs_free(struct rule_def *defs, size_t n);
 int rule_triggers(const struct rule_def *r, const struct src_text *classes,
     size_t nclasses, char ***out, struct diag *d);
 
+/*
+ * The context words of a rule (the `context` key), normalized, as
+ * rule_triggers gives the trigger words; 0 if the rule has none.
+ */
+int rule_context(const struct rule_def *r, const struct src_text *classes,
+    size_t nclasses, char ***out, struct diag *d);
+
 /* The entries of the class called name, normalized, one per element of
  * *out (caller frees each and the array); -1 if there is no such class. */
 int rule_class_words(const struct src_text *classes, size_t nclasses,
@@ -135,6 +146,10 @@ typedef void (*rule_hit_fn)(void *ctx, size_t rule, size_t b, size_t e);
  */
 int ruleset_run(const struct ruleset *rs, struct rule_scratch *s, size_t i,
     const char *subject, size_t from, size_t to, rule_hit_fn fn, void *ctx);
+
+/* For a rule_hit_fn: the whole match being reported (lookarounds left
+ * out), [*b, *e) in the subject; the mention is a part of it. */
+void rule_scratch_match(const struct rule_scratch *s, size_t *b, size_t *e);
 
 /* One anchored attempt of rule i at byte at of subject[0..n): 1 if it
  * matched (fn called), 0 if not, -1 on a limit. */

@@ -2,7 +2,8 @@
  * Rules: file errors name file and line; examples are checked; a pattern
  * built to backtrack hits its limit, is counted, and the rest of the
  * article is still tagged. `anchor near N` narrows a rule's window. A
- * file's defines reach the rules that call them, and only those.
+ * file's defines reach the rules that call them, and only those. A
+ * `context` rule's match counts only near one of its context words.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -236,6 +237,107 @@ static void test_defines(void)
 	buf_free(&xb);
 }
 
+/* The texts of the entities the engine finds in text, each followed by
+ * ';', in got (of size 256). */
+static const char *tag_texts(struct engine *en, const char *lang,
+    const char *text, char got[256])
+{
+	char err[512];
+	struct article a = {.id = "c", .text = (char *)text,
+	    .text_len = strlen(text)};
+	snprintf(a.lang, sizeof a.lang, "%s", lang);
+	struct annotate_opts o = {0};
+	struct annotate_stats st;
+	struct buf out = {0};
+	struct scratch *s = scratch_new();
+	got[0] = '\0';
+	CHECK(engine_annotate(en, s, &a, &o, &out, &st, err, sizeof err) == 0);
+	json_t *root = json_loadb(out.data, out.len, 0, NULL);
+	json_t *ents = json_object_get(root, "entities");
+	for (size_t i = 0; i < json_array_size(ents); i++) {
+		const char *x = json_string_value(json_object_get(json_array_get(ents, i), "text"));
+		if (strlen(got) + strlen(x) + 2 < 256) {
+			strcat(got, x);
+			strcat(got, ";");
+		}
+	}
+	json_decref(root);
+	buf_free(&out);
+	scratch_destroy(&s);
+	return got;
+}
+
+/*
+ * context WORDS, near N: the rule runs at its (rare) trigger words, and a
+ * match counts only within N bytes of a context word, on either side; a
+ * lam-initial trigger word also fires after the preposition ل.
+ */
+static void test_context(void)
+{
+	struct rule_def *defs;
+	size_t n;
+	struct diag d;
+	const char *txt = "rule a\ntype PERSON\ntrigger x\nanchor trigger\ncontext y z\nnear 40\npattern x\n\n"
+	    "rule b\ntype PERSON\ntrigger x\ncontext y\npattern x\n\n"
+	    "rule c\ntype PERSON\ntrigger x\ncontext y\nnear 5000\npattern x\n\n"
+	    "rule d\ntype PERSON\ntrigger x\nnear 40\npattern x\n";
+	CHECK(parse("c.rules", txt, &defs, &n, &d) < 0);
+	CHECK(n == 4 && !strcmp(defs[0].context, "y z") && defs[0].context_near == 40);
+	CHECK(defs[1].context_near == RULE_NEAR && defs[3].context == NULL);
+	CHECK(d.errors == 2 && strstr(d.first, "c.rules:19: error: near takes a count") != NULL);
+	rule_defs_free(defs, n);
+
+	char dir[] = "/tmp/nerd-test-context-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof path, "%s/context.rules", dir);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	fputs("rule club\ntype ORGANIZATION\nlang en\nview original\n"
+	    "trigger Alpha\nanchor trigger\ncontext goal\nnear 250\n"
+	    "pattern \\bAlpha\\b\n\n"
+	    "rule club-ar\ntype ORGANIZATION\nlang ar\ntrigger ليون\n"
+	    "anchor trigger\ncontext هدف\nnear 100\n"
+	    "pattern (?:^|(?<=\\s))[وف]?[بلك]?(?<m>ليون)(?!\\p{Arabic})\n", fp);
+	fclose(fp);
+	char err[512], got[256];
+	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	CHECK(en != NULL);
+	if (en) {
+		struct buf t = {0};
+		/* the context word 200 bytes after the name: found; 300: not */
+		for (int far = 0; far <= 1; far++) {
+			buf_reset(&t);
+			buf_adds(&t, "Alpha");
+			for (int i = 0; i < (far ? 60 : 40); i++)
+				buf_adds(&t, " word");
+			buf_adds(&t, " goal.");
+			CHECK(!strcmp(tag_texts(en, "en", t.data, got), far ? "" : "Alpha;"));
+		}
+		/* ... and before it, the same */
+		for (int far = 0; far <= 1; far++) {
+			buf_reset(&t);
+			buf_adds(&t, "goal");
+			for (int i = 0; i < (far ? 60 : 40); i++)
+				buf_adds(&t, " word");
+			buf_adds(&t, " Alpha.");
+			CHECK(!strcmp(tag_texts(en, "en", t.data, got), far ? "" : "Alpha;"));
+		}
+		/* no context word at all: the trigger alone does nothing */
+		CHECK(!strcmp(tag_texts(en, "en", "Alpha won.", got), ""));
+		/* the pattern still decides: lower case is no match */
+		CHECK(!strcmp(tag_texts(en, "en", "alpha goal", got), ""));
+		/* ل + ليون is written لليون, which the proclitic reader takes
+		 * for ل + اليون: the trigger fires on it all the same */
+		CHECK(!strcmp(tag_texts(en, "ar", "هدف لليون أمس", got), "ليون;"));
+		CHECK(!strcmp(tag_texts(en, "ar", "هدف وبليون أمس", got), "ليون;"));
+		buf_free(&t);
+		engine_close(&en);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_defines();
@@ -383,5 +485,6 @@ int main(void)
 	buf_free(&text);
 	scratch_destroy(&s);
 	engine_close(&e);
+	test_context();
 	return test_done("rules");
 }
