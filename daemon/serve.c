@@ -1351,9 +1351,6 @@ static void serve_loop(struct master *m)
 		}
 		if (it[i_sig].revents)
 			take_signals(m);
-		/* (a spawner that died meanwhile ended the load: spawner_died) */
-		if (i_load >= 0 && it[i_load].revents && m->load.active)
-			reload_end(m);
 		for (int i = 0, k = i_w; i < m->disp.nslots; i++) {
 			struct wslot *w = &m->disp.slots[i];
 			if (!w->pid || w->eof || it[k].fd != w->fd)
@@ -1386,6 +1383,11 @@ static void serve_loop(struct master *m)
 		if (i_out >= 0 && (it[i_out].revents & ZMQ_POLLIN))
 			take_subscriptions(m);
 		publish_flush(&m->pub);
+		/* Last: a new generation adds slots that the poll set above
+		 * does not have. (A spawner that died meanwhile ended the load
+		 * already: spawner_died.) */
+		if (i_load >= 0 && it[i_load].revents && m->load.active)
+			reload_end(m);
 
 		now = now_s();
 		if (m->cfg.stats_interval_s > 0 && now >= m->next_stats) {
