@@ -312,7 +312,7 @@ static void test_context(void)
 			for (int i = 0; i < (far ? 60 : 40); i++)
 				buf_adds(&t, " word");
 			buf_adds(&t, " goal.");
-			CHECK(!strcmp(tag_texts(en, "en", t.data, got), far ? "" : "Alpha;"));
+			CHECK(!strcmp(tag_texts(en, "en", buf_cstr(&t), got), far ? "" : "Alpha;"));
 		}
 		/* ... and before it, the same */
 		for (int far = 0; far <= 1; far++) {
@@ -321,7 +321,7 @@ static void test_context(void)
 			for (int i = 0; i < (far ? 60 : 40); i++)
 				buf_adds(&t, " word");
 			buf_adds(&t, " Alpha.");
-			CHECK(!strcmp(tag_texts(en, "en", t.data, got), far ? "" : "Alpha;"));
+			CHECK(!strcmp(tag_texts(en, "en", buf_cstr(&t), got), far ? "" : "Alpha;"));
 		}
 		/* no context word at all: the trigger alone does nothing */
 		CHECK(!strcmp(tag_texts(en, "en", "Alpha won.", got), ""));
