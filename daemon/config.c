@@ -35,6 +35,7 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->workers = 0;
 	c->deadline_ms = 10000;
+	c->reload_timeout_s = 300;
 	c->max_message_bytes = 4u << 20;
 	c->stats_interval_s = 10;
 	c->prefetch = 8;
@@ -165,6 +166,10 @@ static int handler(void *user, const char *section, const char *name,
 			if (get_long(p, name, v, 1, 3600 * 1000L, &n))
 				return 0;
 			c->deadline_ms = (unsigned)n;
+		} else if (!strcmp(name, "reload_timeout_s")) {
+			if (get_long(p, name, v, 1, 86400, &n))
+				return 0;
+			c->reload_timeout_s = (unsigned)n;
 		} else if (!strcmp(name, "max_message_bytes")) {
 			if (get_long(p, name, v, 1, 1L << 30, &n))
 				return 0;

@@ -16,6 +16,7 @@ struct config {
 	char path[4096];          /* the file this was read from */
 	int workers;              /* >= 1 after config_load() */
 	unsigned deadline_ms;     /* per article, once a worker starts it */
+	unsigned reload_timeout_s; /* the spawner's build of a reload's engine */
 	size_t max_message_bytes; /* whole input message (both frames) */
 	double stats_interval_s;  /* 0: never publish stats */
 	unsigned prefetch;        /* articles a worker may hold at once */

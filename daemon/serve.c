@@ -89,6 +89,7 @@ struct reload_waiter {
  */
 struct loading {
 	int active, again;
+	int timed_out;             /* the spawner was killed for taking too long */
 	unsigned seq;              /* loads begun so far */
 	int fresh;                 /* the spawner was started for it */
 	double t0;
@@ -379,13 +380,20 @@ static void spawner_died(struct master *m, int st)
 	m->spawner.fd = -1;
 	m->spawner.pid = 0;
 	if (m->load.active) {
-		m->load.active = 0;
-		reload_failed(m, "the spawner died building the engine");
+		char why[160];
+		if (m->load.timed_out)
+			snprintf(why, sizeof why, "the build took longer than "
+			    "reload_timeout_s (%u s): abandoned",
+			    m->cfg.reload_timeout_s);
+		else
+			snprintf(why, sizeof why, "the spawner died building "
+			    "the engine");
+		m->load.active = m->load.timed_out = 0;
+		reload_failed(m, why);
 		/* restart_spawner loads the files anew, and a generation
 		 * follows if they changed: no reload is left to follow */
 		m->load.again = 0;
-		answer_waiters(m, UINT_MAX, "the spawner died building the "
-		    "engine");
+		answer_waiters(m, UINT_MAX, why);
 	}
 	if (!m->stopping)
 		m->next_fill = 0;    /* fill_workers restarts it now */
@@ -614,7 +622,28 @@ static void reload_begin(struct master *m)
 		return;
 	}
 	l->active = 1;
+	l->timed_out = 0;
 	l->t0 = now_s();
+}
+
+/*
+ * A build past reload_timeout_s is abandoned: the spawner is killed, and
+ * spawner_died fails the reload; the old workers serve on, and those that
+ * died meanwhile start again from the spawner that replaces it. Without
+ * this, a hung build would hold off every worker's replacement for ever,
+ * while the loop goes on telling systemd's watchdog that all is well.
+ */
+static void check_load(struct master *m, double now)
+{
+	struct loading *l = &m->load;
+	if (!l->active || l->timed_out ||
+	    now - l->t0 < (double)m->cfg.reload_timeout_s)
+		return;
+	log_warnx("the spawner (pid %d) has been building the engine for "
+	    "%u s (reload_timeout_s): killing it", (int)m->spawner.pid,
+	    m->cfg.reload_timeout_s);
+	l->timed_out = 1;
+	kill(m->spawner.pid, SIGKILL);
 }
 
 /* The spawner's pair is readable (or closed) during a reload: its answer. */
@@ -627,7 +656,16 @@ static void reload_end(struct master *m)
 	if (spawner_load_end(&m->spawner, rs, err, sizeof err) == -1) {
 		if (l->fresh)
 			spawner_stop(&m->spawner);
+		if (l->timed_out) /* check_load killed it: say so */
+			snprintf(err, sizeof err, "the build took longer than "
+			    "reload_timeout_s (%u s): abandoned",
+			    m->cfg.reload_timeout_s);
 		reload_failed(m, err);
+	} else if (m->stopping) {
+		/* draining: no new generation to start only to stop it */
+		log_info("reload done while stopping: generation %u stays",
+		    m->generation);
+		answer_waiters(m, UINT_MAX, "the daemon is stopping");
 	} else {
 		start_generation(m, rs);
 		m->stats.reloads++;
@@ -1262,6 +1300,7 @@ static void serve_loop(struct master *m)
 		if (m->stopping && drained(m))
 			return;
 		check_deadlines(m, now);
+		check_load(m, now);
 		fill_workers(m, now);
 		dispatch_run(&m->disp, now);
 
@@ -1541,6 +1580,9 @@ int cmd_serve(int argc, char **argv)
 	    *m.cfg.control ? m.cfg.control : "-");
 
 	serve_loop(&m);
+	/* a ctl reload still waiting gets its answer, not a timeout */
+	answer_waiters(&m, UINT_MAX, "the daemon stopped before its reload "
+	    "was done");
 	stop_workers(&m);
 	log_info("stopped: received %" PRIu64 ", published %" PRIu64
 	    ", errors %" PRIu64 ", poison %" PRIu64, m.stats.received,

@@ -784,6 +784,13 @@ def case_reload_serving():
         waiter = subprocess.Popen([NERD, "ctl", "-e", d.control, "-t",
                                    "60000", "reload"],
                                   stdout=subprocess.PIPE, text=True)
+        # the ask must reach the master before the spawner resumes, or it
+        # asks for a third reload (generation + 3): wait until it has
+        t0 = time.time()
+        while ("it follows" not in d.log() and waiter.poll() is None and
+               time.time() - t0 < 30):
+            time.sleep(0.05)
+        check("it follows" in d.log(), "ctl reload not taken", d)
         d.kill(signal.SIGHUP)
         d.kill(signal.SIGHUP)
         arts = articles(500, seed=7)
@@ -820,7 +827,84 @@ def case_reload_serving():
               f"reload answered with generation {gen0 + 2}")
     finally:
         if sp:
-            os.kill(sp, signal.SIGCONT)
+            resume(sp)
+        d.close()
+
+
+def resume(pid):
+    """SIGCONT to pid, if it still exists."""
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+
+
+def case_reload_hung_spawner():
+    """A build that never ends (the spawner stopped) is abandoned after
+    reload_timeout_s: the spawner is killed and replaced, the reload
+    fails, and the workers that died meanwhile start again. Without the
+    bound no worker would ever be replaced."""
+    d = Daemon(NERD, workers=2, extra_nerd="reload_timeout_s = 2").start()
+    sp = None
+    try:
+        col = Collector(d)
+        st = d.ctl("stats")
+        sp, gen0 = st["spawner_pid"], st["generation"]
+        os.kill(sp, signal.SIGSTOP)
+        d.kill(signal.SIGHUP)
+        t0 = time.time()
+        while "reloading" not in d.log() and time.time() - t0 < 10:
+            time.sleep(0.05)
+        for pid in d.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        arts = articles(50, seed=3)
+        push(d, arts)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 60)
+        check(ok, f"{len(col.annotations())} of {len(arts)} annotated: the "
+              f"workers killed during a hung build were not replaced", d)
+        col.stop()
+        exactly_once(col, arts, d)
+        check("longer than reload_timeout_s (2 s)" in d.log(),
+              "the abandoned build is not logged", d)
+        st = d.ctl("stats")
+        check(st["reload_failures"] == 1 and st["generation"] == gen0 and
+              st["spawner_pid"] not in (0, sp), f"reload_failures "
+              f"{st['reload_failures']}, generation {st['generation']}, "
+              f"spawner {st['spawner_pid']}", d)
+        print(f"ok: the hung build abandoned after 2 s, spawner {sp} "
+              f"replaced, {len(arts)} articles annotated by new workers")
+    finally:
+        if sp:
+            resume(sp)
+        d.close()
+
+
+def case_reload_stop_waiter():
+    """SIGTERM while a reload builds and a ctl reload waits for it: the
+    daemon drains and exits, and the waiting ctl gets an answer saying
+    so, not a timeout."""
+    d = Daemon(NERD, workers=2).start()
+    sp = None
+    try:
+        sp = d.ctl("stats")["spawner_pid"]
+        os.kill(sp, signal.SIGSTOP)
+        waiter = subprocess.Popen([NERD, "ctl", "-e", d.control, "-t",
+                                   "20000", "reload"],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        t0 = time.time()
+        while "reloading" not in d.log() and time.time() - t0 < 10:
+            time.sleep(0.05)
+        check("reloading" in d.log(), "ctl reload not taken", d)
+        rc = d.stop()
+        out, _ = waiter.communicate(timeout=30)
+        check(rc == 0, f"daemon exit {rc}", d)
+        check("stopped before its reload was done" in out,
+              f"ctl reload said {out.strip()!r}", d)
+        print(f"ok: stopped mid-reload, the waiting ctl told: {out.strip()}")
+    finally:
+        if sp:
+            resume(sp)
         d.close()
 
 
@@ -838,6 +922,8 @@ CASES = {
     "silent_worker": case_silent_worker,
     "spawner": case_spawner,
     "reload_serving": case_reload_serving,
+    "reload_hung_spawner": case_reload_hung_spawner,
+    "reload_stop_waiter": case_reload_stop_waiter,
 }
 
 if __name__ == "__main__":
