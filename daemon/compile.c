@@ -391,6 +391,11 @@ int compile_image(const char *gaz_dir, const char *rules_dir, int strict,
 		char **words;
 		int nw = ctx ? rule_context(rd, texts, nclasses, &words, d)
 			     : rule_triggers(rd, texts, nclasses, &words, d);
+		/* named classes, all empty (a blank context is rules.c's) */
+		if (ctx && rd->context && nw == 0 &&
+		    rd->context[strspn(rd->context, " \t")])
+			diag_error(d, rd->file, rd->line, "rule %s: context "
+			    "names no words", rd->name);
 		for (int w = 0; w < nw; w++) {
 			/* words are normalized already; take the first token */
 			if (normalize(&b.nt, words[w], strlen(words[w])) == 0 &&

@@ -566,7 +566,7 @@ static void tok_window(const struct normtext *t, const struct token *w,
  * Does the match being reported lie within the window of one of the
  * rule's context words (c->cx)? The windows' ends grow with the token, and
  * so do their starts: the first window that reaches past the match's end
- * is the one that starts earliest, so only it need be tried.
+ * is the one to try, joined with those before it that it overlaps.
  */
 static int in_context(const struct hit_ctx *c, const struct rule_def *r)
 {
@@ -587,6 +587,16 @@ static int in_context(const struct hit_ctx *c, const struct rule_def *r)
 		return 0;
 	tok_window(t, &tk->v[c->cx[a].tok], c->norm, c->subj, c->n,
 	    (size_t)r->context_near, &lo, &hi);
+	/* Windows that overlap or touch are one, as a trigger's are when
+	 * the engine scans them (run_rules): a match may span two. */
+	while (lo > mb && a > 0) {
+		size_t plo, phi;
+		tok_window(t, &tk->v[c->cx[--a].tok], c->norm, c->subj, c->n,
+		    (size_t)r->context_near, &plo, &phi);
+		if (phi < lo)
+			break;
+		lo = plo;
+	}
 	return lo <= mb;
 }
 

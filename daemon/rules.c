@@ -77,6 +77,12 @@ static int finish(struct rule_def *r, struct diag *d)
 		    "rule %s: no trigger (the prefilter needs one)", r->name);
 		ok = 0;
 	}
+	if (r->context && !r->context[strspn(r->context, " \t")]) {
+		/* a rule that could never match, silently */
+		diag_error(d, r->file, r->line, "rule %s: context names no "
+		    "words", r->name);
+		ok = 0;
+	}
 	if (r->near_line && !r->context) {
 		/* `anchor near N` is the trigger's window: say which is meant */
 		diag_error(d, r->file, r->near_line,

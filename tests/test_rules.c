@@ -286,6 +286,11 @@ static void test_context(void)
 	CHECK(defs[1].context_near == RULE_NEAR && defs[3].context == NULL);
 	CHECK(d.errors == 2 && strstr(d.first, "c.rules:19: error: near takes a count") != NULL);
 	rule_defs_free(defs, n);
+	/* a context of no words would make a rule that never matches */
+	CHECK(parse("e.rules", "rule e\ntype PERSON\ntrigger x\ncontext\npattern x\n",
+	    &defs, &n, &d) < 0);
+	CHECK(d.errors == 1 && strstr(d.first, "e.rules:1: error: rule e: context names no words") != NULL);
+	rule_defs_free(defs, n);
 
 	char dir[] = "/tmp/nerd-test-context-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
@@ -296,6 +301,9 @@ static void test_context(void)
 	fputs("rule club\ntype ORGANIZATION\nlang en\nview original\n"
 	    "trigger Alpha\nanchor trigger\ncontext goal\nnear 250\n"
 	    "pattern \\bAlpha\\b\n\n"
+	    "rule span\ntype ORGANIZATION\nlang en\nview original\n"
+	    "trigger Bravo\nanchor trigger\ncontext goal\nnear 40\n"
+	    "pattern \\bBravo(?: x)+\n\n"
 	    "rule club-ar\ntype ORGANIZATION\nlang ar\ntrigger ليون\n"
 	    "anchor trigger\ncontext هدف\nnear 100\n"
 	    "pattern (?:^|(?<=\\s))[وف]?[بلك]?(?<m>ليون)(?!\\p{Arabic})\n", fp);
@@ -323,6 +331,20 @@ static void test_context(void)
 			buf_adds(&t, " Alpha.");
 			CHECK(!strcmp(tag_texts(en, "en", buf_cstr(&t), got), far ? "" : "Alpha;"));
 		}
+		/* a match in neither of two windows that overlap, but in the
+		 * two as one: found, as a trigger's joined windows find it.
+		 * goal [0, 4) gives [0, 44), goal [71, 75) gives [31, 115);
+		 * the match is [29, 70). */
+		buf_reset(&t);
+		buf_adds(&t, "goal");
+		for (int i = 0; i < 12; i++)
+			buf_adds(&t, " w");
+		buf_adds(&t, " Bravo");
+		for (int i = 0; i < 18; i++)
+			buf_adds(&t, " x");
+		buf_adds(&t, " goal.");
+		CHECK(!strcmp(tag_texts(en, "en", buf_cstr(&t), got),
+		    "Bravo x x x x x x x x x x x x x x x x x x;"));
 		/* no context word at all: the trigger alone does nothing */
 		CHECK(!strcmp(tag_texts(en, "en", "Alpha won.", got), ""));
 		/* the pattern still decides: lower case is no match */
