@@ -360,9 +360,90 @@ static void test_context(void)
 	rmdir(dir);
 }
 
+/*
+ * The context window against the reference, the window a rule
+ * gets around its trigger word (`anchor near N`): the same text with the
+ * names swapped must be found by both or by neither, at every distance
+ * around the edge, on either side, and with many context words (the
+ * binary search over overlapping windows).
+ */
+static void test_context_edges(void)
+{
+	char dir[] = "/tmp/nerd-test-context2-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof path, "%s/context.rules", dir);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	fputs("rule club\ntype ORGANIZATION\nlang en\nview original\n"
+	    "trigger Alpha\nanchor trigger\ncontext goal\nnear 50\n"
+	    "pattern \\bAlpha\\b\n\n"
+	    "rule ref\ntype ORGANIZATION\nlang en\nview original\n"
+	    "trigger goal\nanchor near 50\n"
+	    "pattern \\bBravo\\b\n", fp);
+	fclose(fp);
+	char err[512], got[256];
+	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	CHECK(en != NULL);
+	int bad = 0;
+	if (en) {
+		struct buf t = {0};
+		for (int many = 0; many <= 1; many++)
+		for (int after = 0; after <= 1; after++)
+		for (int k = 30; k < 70; k++) {
+			int found[2];
+			for (int w = 0; w <= 1; w++) {
+				const char *name = w ? "Bravo" : "Alpha";
+				buf_reset(&t);
+				if (many)   /* context words all over, far and near */
+					for (int i = 0; i < 12; i++) {
+						buf_adds(&t, "goal ");
+						for (int j = 0; j < 7 + i; j++)
+							buf_adds(&t, "q");
+						buf_adds(&t, " ");
+					}
+				if (!after)
+					buf_adds(&t, "goal ");
+				else {
+					buf_adds(&t, name);
+					buf_adds(&t, " ");
+				}
+				for (int j = 0; j < k; j++)
+					buf_adds(&t, "w");
+				if (!after) {
+					buf_adds(&t, " ");
+					buf_adds(&t, name);
+					buf_adds(&t, ".");
+				} else
+					buf_adds(&t, " goal.");
+				if (many) {
+					buf_adds(&t, " ");
+					for (int j = 0; j < 120; j++)
+						buf_adds(&t, "z");
+					buf_adds(&t, " goal goal goal.");
+				}
+				found[w] = strstr(tag_texts(en, "en", buf_cstr(&t), got),
+				    name) != NULL;
+			}
+			if (found[0] != found[1]) {
+				fprintf(stderr, "context edge: many %d after %d gap "
+				    "%d: context %d, reference %d\n", many, after,
+				    k, found[0], found[1]);
+				bad++;
+			}
+		}
+		buf_free(&t);
+		engine_close(&en);
+	}
+	CHECK(bad == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_defines();
+	test_context_edges();
 
 	/* parse errors */
 	struct diag d;
