@@ -380,6 +380,16 @@ int normalize(struct normtext *t, const char *s, size_t n)
 					ob += 2 * k;
 					ncp += k;
 					nn += k;
+					/* the space between two Arabic words,
+					 * here rather than by the ASCII path */
+					if (k < 8 && i + 1 < n && p[i] == ' ' &&
+					    (p[i + 1] & 0xFE) == 0xD8) {
+						cpb[ncp] = (uint32_t)i;
+						nby[nn] = (uint32_t)ob;
+						nor[nn++] = ncp++;
+						out[ob++] = ' ';
+						i++;
+					}
 					if (i >= n || (c = p[i]) < 0xC2 || c >= 0xE0)
 						break;
 					cpb[ncp] = (uint32_t)i;

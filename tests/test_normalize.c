@@ -150,6 +150,28 @@ static void fast_paths(void)
 		}
 	}
 	CHECK(bad == 0);
+	/* Arabic words of one to twelve letters, one space apart, as news
+	 * has them: the space between two runs is taken in the run. */
+	bad = 0;
+	for (int it = 0; it < 20000 && bad < 5; it++) {
+		int n = 0;
+		while (n < 400) {
+			r = r * 1103515245u + 12345u;
+			int len = 1 + (int)((r >> 16) % 12);
+			for (int j = 0; j < len; j++) {
+				r = r * 1103515245u + 12345u;
+				uint32_t x = (r >> 16) % 40;
+				n += utf8_encode(x < 20 ? pool[x] : 0x0628 + x % 20,
+				    s + n);
+			}
+			s[n++] = ' ';
+		}
+		if (same_as_definition(&t, s, (size_t)n) < 0) {
+			fprintf(stderr, "normalize: Arabic words %d differ\n", it);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
 	normtext_free(&t);
 }
 
