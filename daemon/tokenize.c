@@ -214,6 +214,25 @@ static inline int scalar_until(const struct normtext *t, struct tokens *tk,
 					    (k = arabic_word8(p + i)) != 0) {
 						i += 2 * k;
 						nc += k;
+						/* A space, then another Arabic
+						 * word: this one ends, the next
+						 * begins, here. (A space is soft:
+						 * the gap is not hard.) */
+						if (k < 8 && p[i] == ' ' &&
+						    (p[i + 1] & 0xFE) == 0xD8 &&
+						    (ctype[((uint32_t)(p[i + 1] & 0x1F) << 6) |
+							(p[i + 2] & 0x3F)] & C_WORD)) {
+							s->cur.e = (uint32_t)i;
+							s->cur.ne = nc;
+							if (push(t, tk, s->cur) < 0)
+								return -1;
+							hard = 0;
+							s->cur.b = (uint32_t)i + 1;
+							s->cur.nb = nc + 1;
+							s->cur.flags = 0;
+							i++;
+							nc++;
+						}
 						continue;
 					}
 #endif
