@@ -285,6 +285,21 @@ static inline int scalar_until(const struct normtext *t, struct tokens *tk,
 }
 
 #ifdef __SSE2__
+/* In block16(): the word open ends at byte j of the block, where a gap
+ * starts: hard bytes before j no longer count. */
+static inline int block_end(const struct normtext *t, struct tokens *tk,
+    struct tokstate *s, unsigned j, unsigned *hm)
+{
+	s->cur.e = (uint32_t)(s->i + j);
+	s->cur.ne = s->nc + j;
+	if (push(t, tk, s->cur) < 0)
+		return -1;
+	s->in = 0;
+	s->hard = 0;
+	*hm &= ~0u << j;
+	return 0;
+}
+
 /*
  * Sixteen bytes of ASCII at s->i at once (most of a French or English
  * copy, where accents are gone): masks of the bytes that are word
@@ -316,29 +331,32 @@ static inline int block16(const struct normtext *t, struct tokens *tk,
 		_mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
 	unsigned wm = (unsigned)_mm_movemask_epi8(aw);
 	unsigned hm = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(aw, soft));
-	/* a word ends at the first byte after it, starts at its first; the
-	 * two alternate, so whether a word is open tells which comes */
+	/* a word ends at the first byte after it, starts at its first */
 	unsigned before = (wm << 1) | (unsigned)s->in;
 	unsigned events = (wm ^ before) & 0xFFFF;
 	/* One byte, one code point: byte j is code point s->nc + j. */
+	/* The word open before the block ends first; then a start and its
+	 * end, by pairs (the last start may have its end in a later block). */
+	if (s->in && events) {
+		unsigned j = (unsigned)__builtin_ctz(events);
+		events &= events - 1;
+		if (block_end(t, tk, s, j, &hm) < 0)
+			return -1;
+	}
 	while (events) {
 		unsigned j = (unsigned)__builtin_ctz(events);
 		events &= events - 1;
-		if (s->in) {
-			s->cur.e = (uint32_t)(s->i + j);
-			s->cur.ne = s->nc + j;
-			if (push(t, tk, s->cur) < 0)
-				return -1;
-			s->in = 0;
-			s->hard = 0;
-			hm &= ~0u << j; /* the gap starts here */
-		} else {
-			s->hard |= (hm & ((1u << j) - 1)) != 0;
-			s->cur.b = (uint32_t)(s->i + j);
-			s->cur.nb = s->nc + j;
-			s->cur.flags = s->hard ? TOK_HARD : 0;
-			s->in = 1;
-		}
+		s->hard |= (hm & ((1u << j) - 1)) != 0;
+		s->cur.b = (uint32_t)(s->i + j);
+		s->cur.nb = s->nc + j;
+		s->cur.flags = s->hard ? TOK_HARD : 0;
+		s->in = 1;
+		if (!events)
+			break;
+		j = (unsigned)__builtin_ctz(events);
+		events &= events - 1;
+		if (block_end(t, tk, s, j, &hm) < 0)
+			return -1;
 	}
 	if (!s->in)
 		s->hard |= (hm & 0xFFFF) != 0;
