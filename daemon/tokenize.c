@@ -405,12 +405,18 @@ void tokens_free(struct tokens *tk)
 int tokens_title_case(const struct tokens *tk)
 {
 	size_t words = 0, caps = 0;
-	for (size_t i = 0; i < tk->n; i++) {
-		const struct token *k = &tk->v[i];
+	const struct token *end = tk->v + tk->n;
+	for (const struct token *k = tk->v; k < end; k++) {
 		if ((k->flags & (TOK_ARABIC | TOK_DIGIT)) || k->ne - k->nb < 4)
 			continue;
 		words++;
-		caps += (k->flags & TOK_CAP) != 0;
+		if (k->flags & TOK_CAP)
+			caps++;
+		else if ((words - caps) * 10 > words + (size_t)(end - k - 1))
+			/* even if every token left were a long word with
+			 * a capital, more than one in ten have none: the
+			 * answer is known, most of an ordinary text early */
+			return 0;
 	}
 	return words >= 3 && caps * 10 >= words * 9;
 }
