@@ -334,9 +334,9 @@ static inline int block16(const struct normtext *t, struct tokens *tk,
 	/* a word ends at the first byte after it, starts at its first */
 	unsigned before = (wm << 1) | (unsigned)s->in;
 	unsigned events = (wm ^ before) & 0xFFFF;
-	/* One byte, one code point: byte j is code point s->nc + j. */
-	/* The word open before the block ends first; then a start and its
-	 * end, by pairs (the last start may have its end in a later block). */
+	/* One byte, one code point: byte j is code point s->nc + j. The
+	 * word left open by the text before ends first; then a start and
+	 * its end, by pairs (the last start may end in a later block). */
 	if (s->in && events) {
 		unsigned j = (unsigned)__builtin_ctz(events);
 		events &= events - 1;
@@ -404,6 +404,8 @@ void tokens_free(struct tokens *tk)
 
 int tokens_title_case(const struct tokens *tk)
 {
+	if (!tk->n)
+		return 0; /* and tk->v may be NULL */
 	size_t words = 0, caps = 0;
 	const struct token *end = tk->v + tk->n;
 	for (const struct token *k = tk->v; k < end; k++) {
