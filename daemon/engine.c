@@ -837,9 +837,9 @@ static void write_entity(struct buf *o, const struct scratch *s,
 	JSONW_NEXT_KEY(o, "byte_end");
 	jsonw_u64(o, t->cp_byte[x->end]);
 	JSONW_NEXT_KEY(o, "utf16_start");
-	jsonw_u64(o, t->cp_u16[x->start]);
+	jsonw_u64(o, normtext_u16(t, x->start));
 	JSONW_NEXT_KEY(o, "utf16_end");
-	jsonw_u64(o, t->cp_u16[x->end]);
+	jsonw_u64(o, normtext_u16(t, x->end));
 	JSONW_NEXT_KEY(o, "text");
 	jsonw_str(o, t->orig + t->cp_byte[x->start],
 	    t->cp_byte[x->end] - t->cp_byte[x->start]);

@@ -23,13 +23,86 @@ struct fold {
 };
 
 #ifdef __SSE2__
-/* dst[0..16) = base, base + 1, ..., base + 15 */
+/* dst[0..16) = base, base + 1, ..., base + 15. One broadcast and four
+ * adds, written out: as a loop, the compiler broadcast four times. */
 static inline void count_up16(uint32_t *dst, uint32_t base)
 {
-	const __m128i step = _mm_setr_epi32(0, 1, 2, 3);
-	for (int q = 0; q < 16; q += 4)
-		_mm_storeu_si128((void *)(dst + q),
-		    _mm_add_epi32(_mm_set1_epi32((int)(base + (uint32_t)q)), step));
+	const __m128i b = _mm_set1_epi32((int)base);
+	_mm_storeu_si128((void *)dst, _mm_add_epi32(b, _mm_setr_epi32(0, 1, 2, 3)));
+	_mm_storeu_si128((void *)(dst + 4),
+	    _mm_add_epi32(b, _mm_setr_epi32(4, 5, 6, 7)));
+	_mm_storeu_si128((void *)(dst + 8),
+	    _mm_add_epi32(b, _mm_setr_epi32(8, 9, 10, 11)));
+	_mm_storeu_si128((void *)(dst + 12),
+	    _mm_add_epi32(b, _mm_setr_epi32(12, 13, 14, 15)));
+}
+
+/* dst[0..8) = base, base + 2, ..., base + 14: the offsets of eight
+ * two-byte code points */
+static inline void count_up8_by2(uint32_t *dst, uint32_t base)
+{
+	const __m128i b = _mm_set1_epi32((int)base);
+	_mm_storeu_si128((void *)dst, _mm_add_epi32(b, _mm_setr_epi32(0, 2, 4, 6)));
+	_mm_storeu_si128((void *)(dst + 4),
+	    _mm_add_epi32(b, _mm_setr_epi32(8, 10, 12, 14)));
+}
+
+/* dst[0..8) = base, base + 1, ..., base + 7 */
+static inline void count_up8(uint32_t *dst, uint32_t base)
+{
+	const __m128i b = _mm_set1_epi32((int)base);
+	_mm_storeu_si128((void *)dst, _mm_add_epi32(b, _mm_setr_epi32(0, 1, 2, 3)));
+	_mm_storeu_si128((void *)(dst + 4),
+	    _mm_add_epi32(b, _mm_setr_epi32(4, 5, 6, 7)));
+}
+
+/*
+ * Eight two-byte code points of Arabic at once. Most letters of an Arabic
+ * text (U+0621..U+064A) fold to themselves, and the common ones that do
+ * not fold to one other letter of two bytes: the alef forms آ أ إ to ا,
+ * ى to ي, ة to ه. Both kinds are read as sixteen-bit lanes (lead byte
+ * low, as they sit in memory) and written, folded, to out[0..16).
+ * Returns how many of the eight, from the first, were such letters; the
+ * lanes after them are written too, as slack the caller writes over.
+ * Anything else (harakat and tatweel, which are removed; other scripts;
+ * ASCII) ends the run for the scalar loop. tests/test_normalize.c checks
+ * every code point against the table through this path.
+ */
+static inline unsigned fold_arabic8(const unsigned char *p, char *out)
+{
+	const __m128i v = _mm_loadu_si128((const void *)p);
+	/* the code point's UTF-8 bytes in order (lead byte high), for a
+	 * range test: D8 A1 (U+0621) to D9 8A (U+064A), as signed lanes */
+	__m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+	__m128i ok = _mm_and_si128(
+	    _mm_cmpgt_epi16(be, _mm_set1_epi16((short)0xD8A0)),
+	    _mm_cmplt_epi16(be, _mm_set1_epi16((short)0xD98B)));
+	/* the second byte a continuation byte (valid UTF-8 says so, but
+	 * the range would take D8 C0..D9 7F), and not tatweel (D9 80) */
+	ok = _mm_and_si128(ok, _mm_cmpeq_epi16(
+	    _mm_and_si128(v, _mm_set1_epi16((short)0xC000)),
+	    _mm_set1_epi16((short)0x8000)));
+	ok = _mm_andnot_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)0x80D9)), ok);
+	unsigned k = (unsigned)__builtin_ctz(
+	    ~(unsigned)_mm_movemask_epi8(ok) | 0x10000) / 2;
+	/* the folds: each a sixteen-bit difference added where it applies */
+	__m128i d = _mm_and_si128(
+	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0xA2D8)), /* آ */
+	    _mm_set1_epi16(0x0500));
+	d = _mm_or_si128(d, _mm_and_si128(
+	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0xA3D8)), /* أ */
+	    _mm_set1_epi16(0x0400)));
+	d = _mm_or_si128(d, _mm_and_si128(
+	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0xA5D8)), /* إ */
+	    _mm_set1_epi16(0x0200)));
+	d = _mm_or_si128(d, _mm_and_si128(
+	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0x89D9)), /* ى */
+	    _mm_set1_epi16(0x0100)));
+	d = _mm_or_si128(d, _mm_and_si128(
+	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0xA9D8)), /* ة: D8 A9 to D9 87 */
+	    _mm_set1_epi16((short)(0x87D9 - 0xA9D8))));
+	_mm_storeu_si128((void *)out, _mm_add_epi16(v, d));
+	return k;
 }
 #endif
 
@@ -227,9 +300,10 @@ int normalize(struct normtext *t, const char *s, size_t n)
 		return -1;
 	t->orig = s;
 	t->orig_len = n;
+	t->nastral = 0;
 	/* Upper bounds: one cp per byte; a cp folds to at most 3. */
 	size_t capo = t->cap_cp, capn = t->cap_n;
-	if (grow(&t->cp_byte, &capo, n + 1, 2, &t->cp_u16) < 0)
+	if (grow(&t->cp_byte, &capo, n + 1, 1, NULL) < 0)
 		return -1;
 	t->cap_cp = capo;
 	if (grow(&t->n_byte, &capn, 3 * n + 1, 2, &t->n_orig) < 0)
@@ -241,19 +315,18 @@ int normalize(struct normtext *t, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	/* locals, so that the compiler need not reload them after each
 	 * store into the arrays */
-	uint32_t *cpb = t->cp_byte, *cpu = t->cp_u16, *nby = t->n_byte, *nor = t->n_orig;
+	uint32_t *cpb = t->cp_byte, *nby = t->n_byte, *nor = t->n_orig;
 	const struct fold *fl = folds;
 	char *out = t->norm.data;
-	uint32_t ncp = 0, nn = 0, u16 = 0;
+	uint32_t ncp = 0, nn = 0;
 	size_t i = 0, ob = 0;
 	while (i < n) {
 		cpb[ncp] = (uint32_t)i;
-		cpu[ncp] = u16;
 		unsigned char c = p[i];
 		if (c < 0x80) { /* ASCII: the common case, no table */
 #ifdef __SSE2__
 			/* a run of ASCII, up to sixteen bytes at once: the copy
-			 * lower-cased, the four offset arrays counting up by one.
+			 * lower-cased, the three offset arrays counting up by one.
 			 * Sixteen of each are stored, the run's k kept; the rest
 			 * is written over after (the arrays and the copy have
 			 * room: ncp, nn <= i and ob <= 3 i, i + 16 <= n). */
@@ -270,12 +343,10 @@ int normalize(struct normtext *t, const char *s, size_t n)
 					_mm_storeu_si128((void *)(out + ob), v);
 					/* ASCII: every offset map counts up by one */
 					count_up16(cpb + ncp, (uint32_t)i);
-					count_up16(cpu + ncp, (uint32_t)u16);
 					count_up16(nby + nn, (uint32_t)ob);
 					count_up16(nor + nn, (uint32_t)ncp);
 					i += k;
 					ob += k;
-					u16 += k;
 					ncp += k;
 					nn += k;
 					continue;
@@ -286,7 +357,6 @@ int normalize(struct normtext *t, const char *s, size_t n)
 			nor[nn++] = ncp;
 			out[ob++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			i++;
-			u16++;
 			ncp++;
 			continue;
 		}
@@ -297,6 +367,38 @@ int normalize(struct normtext *t, const char *s, size_t n)
 			 * is kept land in the slack that the arrays and the copy
 			 * have. */
 			for (;;) {
+#ifdef __SSE2__
+				/* Arabic letters eight at a time: the offset
+				 * maps count up, by two bytes in the text and
+				 * in the copy, by one code point in both.
+				 * Eight of each are stored, k kept: the same
+				 * room as for an ASCII run above. */
+				unsigned k;
+				if ((c & 0xFE) == 0xD8 && i + 16 <= n &&
+				    (k = fold_arabic8(p + i, out + ob)) != 0) {
+					count_up8_by2(cpb + ncp, (uint32_t)i);
+					count_up8_by2(nby + nn, (uint32_t)ob);
+					count_up8(nor + nn, ncp);
+					i += 2 * k;
+					ob += 2 * k;
+					ncp += k;
+					nn += k;
+					/* the space between two Arabic words,
+					 * here rather than by the ASCII path */
+					if (k < 8 && i + 1 < n && p[i] == ' ' &&
+					    (p[i + 1] & 0xFE) == 0xD8) {
+						cpb[ncp] = (uint32_t)i;
+						nby[nn] = (uint32_t)ob;
+						nor[nn++] = ncp++;
+						out[ob++] = ' ';
+						i++;
+					}
+					if (i >= n || (c = p[i]) < 0xC2 || c >= 0xE0)
+						break;
+					cpb[ncp] = (uint32_t)i;
+					continue;
+				}
+#endif
 				uint32_t cp = ((uint32_t)(c & 0x1F) << 6) |
 				    (p[i + 1] & 0x3F);
 				const struct fold2 *f = &folds2[cp];
@@ -316,12 +418,10 @@ int normalize(struct normtext *t, const char *s, size_t n)
 					}
 				}
 				i += 2;
-				u16++;
 				ncp++;
 				if (i >= n || (c = p[i]) < 0xC2 || c >= 0xE0)
 					break;
 				cpb[ncp] = (uint32_t)i;
-				cpu[ncp] = u16;
 			}
 			continue;
 		}
@@ -332,7 +432,11 @@ int normalize(struct normtext *t, const char *s, size_t n)
 			nor[nn++] = ncp;
 			memcpy(out + ob, p + i, (size_t)len);
 			ob += (size_t)len;
-			u16 += 2;
+			if (t->nastral == t->cap_astral &&
+			    grow(&t->astral, &t->cap_astral, t->nastral + 1, 1,
+				NULL) < 0)
+				return -1;
+			t->astral[t->nastral++] = ncp;
 		} else {
 			const struct fold *f = &fl[cp];
 			if (f->same) {
@@ -347,13 +451,11 @@ int normalize(struct normtext *t, const char *s, size_t n)
 					ob += (size_t)utf8_encode(f->c[k], out + ob);
 				}
 			}
-			u16++;
 		}
 		i += (size_t)len;
 		ncp++;
 	}
 	t->cp_byte[ncp] = (uint32_t)n;
-	t->cp_u16[ncp] = u16;
 	t->n_byte[nn] = (uint32_t)ob;
 	t->n_orig[nn] = ncp;
 	t->ncp = ncp;
@@ -429,6 +531,13 @@ static uint32_t bisect_near(const uint32_t *a, uint32_t n, int64_t x,
 	return bisect(a, lo, hi, x);
 }
 
+uint32_t normtext_u16(const struct normtext *t, uint32_t cp)
+{
+	if (!t->nastral)
+		return cp;
+	return cp + bisect(t->astral, 0, t->nastral, (int64_t)cp - 1);
+}
+
 uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b)
 {
 	if (b >= t->orig_len)
@@ -481,7 +590,7 @@ const char *normtext_norm_span(const struct normtext *t, uint32_t s,
 void normtext_free(struct normtext *t)
 {
 	free(t->cp_byte);
-	free(t->cp_u16);
+	free(t->astral);
 	free(t->n_byte);
 	free(t->n_orig);
 	buf_free(&t->norm);

@@ -2,8 +2,9 @@
  * normalize.h - the working copy that matching runs on, and the map back.
  *
  * normalize() decodes a field once and builds:
- *   - per original code point: its UTF-8 byte offset and UTF-16 offset, so
- *     that a span in code points yields all three offset kinds;
+ *   - per original code point: its UTF-8 byte offset, and the few code
+ *     points outside the BMP, so that a span in code points yields all
+ *     three offset kinds (code points, bytes, UTF-16 units);
  *   - the normalized copy (UTF-8) and, per normalized code point, the
  *     original code point it came from, so that a match found in the copy
  *     maps back to the text as received.
@@ -31,12 +32,15 @@ struct normtext {
 	size_t orig_len;
 	uint32_t ncp;       /* original code points */
 	uint32_t *cp_byte;  /* [ncp + 1] byte offset of each original cp */
-	uint32_t *cp_u16;   /* [ncp + 1] UTF-16 offset of each original cp */
+	uint32_t *astral;   /* [nastral] the original cps outside the BMP
+			     * (two UTF-16 units each), in order: see
+			     * normtext_u16() */
+	uint32_t nastral;
 	struct buf norm;    /* the normalized copy */
 	uint32_t nn;        /* normalized code points */
 	uint32_t *n_byte;   /* [nn + 1] byte offset in norm of each cp */
 	uint32_t *n_orig;   /* [nn + 1] original cp index of each cp */
-	size_t cap_cp, cap_n;
+	size_t cap_cp, cap_n, cap_astral;
 };
 
 /* Build the table of folds once; normalize() calls it if needed. */
@@ -53,6 +57,11 @@ void normalize_string(const char *s, size_t n, struct buf *out);
 
 /* Fold one code point; writes up to 3 code points to out, returns count. */
 int normalize_cp(uint32_t cp, uint32_t out[3]);
+
+/* The UTF-16 offset of original code point cp (0..ncp). Only entity
+ * offsets need it, so normalize() does not write one per code point: it
+ * is cp itself, plus one for each code point outside the BMP before it. */
+uint32_t normtext_u16(const struct normtext *t, uint32_t cp);
 
 /* Original code point index that holds byte offset b of the original. */
 uint32_t normtext_cp_at_byte(const struct normtext *t, size_t b);

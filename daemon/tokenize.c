@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "tokenize.h"
 #include "utf8.h"
@@ -45,6 +48,10 @@ void tokenize_init(void)
 			break;
 		}
 	}
+	/* what arabic_word8() takes without the table */
+	for (uint32_t cp = 0x0620; cp <= 0x0669; cp++)
+		if (!(t[cp] & C_WORD))
+			abort();
 	ctype = t;
 }
 
@@ -114,8 +121,10 @@ static __attribute__((noinline)) uint32_t shape(const struct normtext *t,
 	return flags;
 }
 
+/* Append k, its flags completed. k comes by value, so that tokenize()'s
+ * state stays in registers. */
 static inline int push(const struct normtext *t, struct tokens *tk,
-    struct token *k)
+    struct token k)
 {
 	if (tk->n == tk->cap) {
 		size_t c = tk->cap ? tk->cap * 2 : 256;
@@ -128,15 +137,15 @@ static inline int push(const struct normtext *t, struct tokens *tk,
 	/* Arabic has no capitals: the normalized first letter tells all.
 	 * Nor has a word that starts with a lower-case ASCII letter in the
 	 * original (most words of a Latin text): shape would say 0. */
-	unsigned char b0 = (unsigned char)t->norm.data[k->b];
+	unsigned char b0 = (unsigned char)t->norm.data[k.b];
 	if (b0 >= 0xD8 && b0 <= 0xDB)
-		k->flags |= TOK_ARABIC;
+		k.flags |= TOK_ARABIC;
 	else {
-		unsigned char o = (unsigned char)t->orig[t->cp_byte[t->n_orig[k->nb]]];
+		unsigned char o = (unsigned char)t->orig[t->cp_byte[t->n_orig[k.nb]]];
 		if (o < 'a' || o > 'z')
-			k->flags |= shape(t, k);
+			k.flags |= shape(t, &k);
 	}
-	tk->v[tk->n++] = *k;
+	tk->v[tk->n++] = k;
 	return 0;
 }
 
@@ -145,16 +154,48 @@ static const uint8_t ascii_word[256] = {
 	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
 };
 
-int tokenize(const struct normtext *t, struct tokens *tk)
+#ifdef __SSE2__
+/* How many of the eight two-byte code points at p, from the first, are
+ * in U+0620..U+0669 (Arabic letters, harakat, Arabic-Indic digits: all
+ * word characters; tokenize_init() checks that against the table). Read
+ * as sixteen-bit lanes, bytes swapped to the code point's order for a
+ * range test: D8 A0 to D9 A9. */
+static inline unsigned arabic_word8(const unsigned char *p)
 {
-	tokenize_init();
-	tk->n = 0;
+	const __m128i v = _mm_loadu_si128((const void *)p);
+	__m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+	__m128i w = _mm_and_si128(
+	    _mm_cmpgt_epi16(be, _mm_set1_epi16((short)0xD89F)),
+	    _mm_cmplt_epi16(be, _mm_set1_epi16((short)0xD9AA)));
+	/* the second byte a continuation byte: the range alone would take
+	 * D8 C0..D9 7F, which valid UTF-8 never has */
+	w = _mm_and_si128(w, _mm_cmpeq_epi16(
+	    _mm_and_si128(v, _mm_set1_epi16((short)0xC000)),
+	    _mm_set1_epi16((short)0x8000)));
+	return (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(w) | 0x10000) / 2;
+}
+#endif
+
+/* Where tokenize() is: the byte and code point it reads next, whether
+ * it is inside a word (cur, begun), and whether the gap so far is hard. */
+struct tokstate {
+	size_t i;
+	uint32_t nc;
+	int in, hard;
+	struct token cur;
+};
+
+/* The definition, one code point at a time, until s->i reaches end (or
+ * passes it, by the rest of a word): the tail of the copy, and the text
+ * that block16() leaves (Arabic, mostly). */
+static inline int scalar_until(const struct normtext *t, struct tokens *tk,
+    struct tokstate *s, size_t end)
+{
 	const unsigned char *p = (const unsigned char *)t->norm.data;
-	size_t n = t->norm.len, i = 0;
-	uint32_t nc = 0;
-	int in = 0, hard = 0;
-	struct token cur = {0};
-	while (i < n) {
+	size_t n = t->norm.len, i = s->i;
+	uint32_t nc = s->nc;
+	int in = s->in, hard = s->hard;
+	while (i < end) {
 		if (in) {
 			/* the rest of a word of one- and two-byte code points
 			 * (Latin, Arabic): nothing to do but count them */
@@ -165,6 +206,36 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 						break;
 					i++;
 				} else if (b < 0xE0) {
+#ifdef __SSE2__
+					/* Arabic letters eight at a time:
+					 * most of a word */
+					unsigned k;
+					if ((b & 0xFE) == 0xD8 && i + 16 <= n &&
+					    (k = arabic_word8(p + i)) != 0) {
+						i += 2 * k;
+						nc += k;
+						/* A space, then another Arabic
+						 * word: this one ends, the next
+						 * begins, here. (A space is soft:
+						 * the gap is not hard.) */
+						if (k < 8 && p[i] == ' ' &&
+						    (p[i + 1] & 0xFE) == 0xD8 &&
+						    (ctype[((uint32_t)(p[i + 1] & 0x1F) << 6) |
+							(p[i + 2] & 0x3F)] & C_WORD)) {
+							s->cur.e = (uint32_t)i;
+							s->cur.ne = nc;
+							if (push(t, tk, s->cur) < 0)
+								return -1;
+							hard = 0;
+							s->cur.b = (uint32_t)i + 1;
+							s->cur.nb = nc + 1;
+							s->cur.flags = 0;
+							i++;
+							nc++;
+						}
+						continue;
+					}
+#endif
 					uint32_t cp = ((uint32_t)(b & 0x1F) << 6) |
 					    (p[i + 1] & 0x3F);
 					if (!(ctype[cp] & C_WORD))
@@ -174,7 +245,7 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 					break;
 				nc++;
 			}
-			if (i == n)
+			if (i >= end)
 				break;
 		}
 		int len;
@@ -189,14 +260,14 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 			cp = utf8_decode(p + i, &len);
 		int w = p[i] < 0x80 ? ascii_word[cp] : (ctype_of(cp) & C_WORD);
 		if (w && !in) {
-			cur.b = (uint32_t)i;
-			cur.nb = nc;
-			cur.flags = hard ? TOK_HARD : 0;
+			s->cur.b = (uint32_t)i;
+			s->cur.nb = nc;
+			s->cur.flags = hard ? TOK_HARD : 0;
 			in = 1;
 		} else if (!w && in) {
-			cur.e = (uint32_t)i;
-			cur.ne = nc;
-			if (push(t, tk, &cur) < 0)
+			s->cur.e = (uint32_t)i;
+			s->cur.ne = nc;
+			if (push(t, tk, s->cur) < 0)
 				return -1;
 			in = 0;
 			hard = 0;
@@ -206,10 +277,120 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 		i += (size_t)len;
 		nc++;
 	}
-	if (in) {
-		cur.e = (uint32_t)n;
-		cur.ne = nc;
-		if (push(t, tk, &cur) < 0)
+	s->i = i;
+	s->nc = nc;
+	s->in = in;
+	s->hard = hard;
+	return 0;
+}
+
+#ifdef __SSE2__
+/* In block16(): the word open ends at byte j of the block, where a gap
+ * starts: hard bytes before j no longer count. */
+static inline int block_end(const struct normtext *t, struct tokens *tk,
+    struct tokstate *s, unsigned j, unsigned *hm)
+{
+	s->cur.e = (uint32_t)(s->i + j);
+	s->cur.ne = s->nc + j;
+	if (push(t, tk, s->cur) < 0)
+		return -1;
+	s->in = 0;
+	s->hard = 0;
+	*hm &= ~0u << j;
+	return 0;
+}
+
+/*
+ * Sixteen bytes of ASCII at s->i at once (most of a French or English
+ * copy, where accents are gone): masks of the bytes that are word
+ * characters and of those that make a gap hard, then the tokens' ends
+ * and starts read from the masks, bit by bit. Returns 1 if it took the
+ * block, 0 if the block holds other bytes (left to scalar_until()), -1
+ * if out of memory. tests/test_tokenize.c checks it against the scalar
+ * definition.
+ */
+static inline int block16(const struct normtext *t, struct tokens *tk,
+    struct tokstate *s)
+{
+	const unsigned char *p = (const unsigned char *)t->norm.data + s->i;
+	const __m128i v = _mm_loadu_si128((const void *)p);
+	if (_mm_movemask_epi8(v))
+		return 0;
+	/* word characters, 0-9 A-Z a-z */
+	const __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	const __m128i aw = _mm_or_si128(
+	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+		_mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))),
+	    _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+		_mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1))));
+	/* the separators a name may cross: space, tab, - and ' */
+	const __m128i soft = _mm_or_si128(
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+	unsigned wm = (unsigned)_mm_movemask_epi8(aw);
+	unsigned hm = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(aw, soft));
+	/* a word ends at the first byte after it, starts at its first */
+	unsigned before = (wm << 1) | (unsigned)s->in;
+	unsigned events = (wm ^ before) & 0xFFFF;
+	/* One byte, one code point: byte j is code point s->nc + j. The
+	 * word left open by the text before ends first; then a start and
+	 * its end, by pairs (the last start may end in a later block). */
+	if (s->in && events) {
+		unsigned j = (unsigned)__builtin_ctz(events);
+		events &= events - 1;
+		if (block_end(t, tk, s, j, &hm) < 0)
+			return -1;
+	}
+	while (events) {
+		unsigned j = (unsigned)__builtin_ctz(events);
+		events &= events - 1;
+		s->hard |= (hm & ((1u << j) - 1)) != 0;
+		s->cur.b = (uint32_t)(s->i + j);
+		s->cur.nb = s->nc + j;
+		s->cur.flags = s->hard ? TOK_HARD : 0;
+		s->in = 1;
+		if (!events)
+			break;
+		j = (unsigned)__builtin_ctz(events);
+		events &= events - 1;
+		if (block_end(t, tk, s, j, &hm) < 0)
+			return -1;
+	}
+	if (!s->in)
+		s->hard |= (hm & 0xFFFF) != 0;
+	s->i += 16;
+	s->nc += 16;
+	return 1;
+}
+#endif
+
+int tokenize(const struct normtext *t, struct tokens *tk)
+{
+	tokenize_init();
+	tk->n = 0;
+	size_t n = t->norm.len;
+	struct tokstate s = {0};
+	while (s.i < n) {
+#ifdef __SSE2__
+		if (s.i + 16 <= n) {
+			int r = block16(t, tk, &s);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue;
+		}
+#endif
+		/* text of other bytes (Arabic...), or the last ones: the
+		 * definition, for a while, before a block is tried again */
+		if (scalar_until(t, tk, &s, s.i + 64 < n ? s.i + 64 : n) < 0)
+			return -1;
+	}
+	if (s.in) {
+		s.cur.e = (uint32_t)n;
+		s.cur.ne = s.nc;
+		if (push(t, tk, s.cur) < 0)
 			return -1;
 	}
 	return 0;
@@ -223,13 +404,21 @@ void tokens_free(struct tokens *tk)
 
 int tokens_title_case(const struct tokens *tk)
 {
+	if (!tk->n)
+		return 0; /* and tk->v may be NULL */
 	size_t words = 0, caps = 0;
-	for (size_t i = 0; i < tk->n; i++) {
-		const struct token *k = &tk->v[i];
+	const struct token *end = tk->v + tk->n;
+	for (const struct token *k = tk->v; k < end; k++) {
 		if ((k->flags & (TOK_ARABIC | TOK_DIGIT)) || k->ne - k->nb < 4)
 			continue;
 		words++;
-		caps += (k->flags & TOK_CAP) != 0;
+		if (k->flags & TOK_CAP)
+			caps++;
+		else if ((words - caps) * 10 > words + (size_t)(end - k - 1))
+			/* even if every token left were a long word with
+			 * a capital, more than one in ten have none: the
+			 * answer is known, most of an ordinary text early */
+			return 0;
 	}
 	return words >= 3 && caps * 10 >= words * 9;
 }

@@ -39,7 +39,7 @@ static void every_code_point(void)
 		    memcmp(t.norm.data, want, (size_t)w) || t.ncp != 4 ||
 		    t.nn != (uint32_t)(2 + 2 * k) || t.n_orig[0] != 0 ||
 		    t.n_orig[t.nn - 1] != 3 || t.cp_byte[3] != (uint32_t)n - 1 ||
-		    t.cp_u16[4] != 4 || t.n_byte[t.nn] != (uint32_t)w) {
+		    normtext_u16(&t, 4) != 4 || t.n_byte[t.nn] != (uint32_t)w) {
 			fprintf(stderr, "normalize: U+%04X\n", cp);
 			bad++;
 			continue;
@@ -60,9 +60,125 @@ static void every_code_point(void)
 	normtext_free(&t);
 }
 
+/* normalize(s) against the definition, one code point at a time with
+ * normalize_cp(): the copy and all four offset maps. Returns 0 if equal. */
+static int same_as_definition(struct normtext *t, const char *s, size_t n)
+{
+	if (normalize(t, s, n) < 0)
+		return -1;
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t ncp = 0, nn = 0, u16 = 0;
+	size_t i = 0, ob = 0;
+	char want[1024];
+	while (i < n) {
+		int len;
+		uint32_t cp = utf8_decode(p + i, &len), f[3];
+		if (t->cp_byte[ncp] != i || normtext_u16(t, ncp) != u16)
+			return -1;
+		int k = normalize_cp(cp, f);
+		for (int j = 0; j < k; j++) {
+			if (nn >= t->nn || t->n_byte[nn] != ob ||
+			    t->n_orig[nn] != ncp)
+				return -1;
+			ob += (size_t)utf8_encode(f[j], want + ob);
+			nn++;
+		}
+		u16 += cp > 0xFFFF ? 2 : 1;
+		i += (size_t)len;
+		ncp++;
+	}
+	if (t->ncp != ncp || t->nn != nn || t->cp_byte[ncp] != n ||
+	    normtext_u16(t, ncp) != u16 || t->n_byte[nn] != ob ||
+	    t->n_orig[nn] != ncp || t->norm.len != ob ||
+	    memcmp(t->norm.data, want, ob))
+		return -1;
+	return 0;
+}
+
+/* The fast paths (ASCII sixteen bytes at a time, Arabic letters eight at
+ * a time) against the definition: every code point inside a run of
+ * Arabic letters, at each place in the vector, and runs that end
+ * mid-vector, hold folds (أ ة ى), removals (harakat, tatweel),
+ * expansions (ß, œ), three- and four-byte code points. */
+static void fast_paths(void)
+{
+	struct normtext t = {0};
+	int bad = 0;
+	char s[512];
+	for (uint32_t cp = 1; cp < 0x10000 && bad < 5; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		for (int at = 0; at < 10; at++) {
+			int n = 0;
+			for (int j = 0; j < at; j++)
+				n += utf8_encode(0x0628 + (uint32_t)j, s + n);
+			n += utf8_encode(cp, s + n);
+			for (int j = 0; j < 12; j++)
+				n += utf8_encode(j == 5 ? cp : 0x0644, s + n);
+			if (same_as_definition(&t, s, (size_t)n) < 0) {
+				fprintf(stderr, "normalize: U+%04X at %d in a run\n",
+				    cp, at);
+				bad++;
+				break;
+			}
+		}
+	}
+	CHECK(bad == 0);
+	/* Mixed text from a pool of code points, pseudo-random. */
+	static const uint32_t pool[] = {
+		0x0627, 0x0644, 0x0645, 0x064A, 0x0621, 0x063A, 0x0641,
+		0x0623, 0x0625, 0x0622, 0x0629, 0x0649, 0x0640, 0x064B,
+		0x0651, 0x060C, 0x0660, 0x06CC, 0x0671, 0x0620, 0x063F,
+		' ', 'a', 'Z', '.', '\n', 0xE9, 0xDF, 0x153, 0xC9,
+		0x2019, 0x200F, 0x20AC, 0xFEFB, 0x1F600,
+	};
+	uint32_t r = 12345;
+	bad = 0;
+	for (int it = 0; it < 200000 && bad < 5; it++) {
+		int n = 0, len = (int)(r % 60);
+		for (int j = 0; j < len; j++) {
+			r = r * 1103515245u + 12345u;
+			/* mostly letters, as in text */
+			uint32_t x = (r >> 16) % 64;
+			uint32_t cp = x < 35 ? pool[x] : 0x0628 + x % 20;
+			n += utf8_encode(cp, s + n);
+		}
+		r = r * 1103515245u + 12345u;
+		if (same_as_definition(&t, s, (size_t)n) < 0) {
+			fprintf(stderr, "normalize: mixed text %d differs\n", it);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
+	/* Arabic words of one to twelve letters, one space apart, as news
+	 * has them: the space between two runs is taken in the run. */
+	bad = 0;
+	for (int it = 0; it < 20000 && bad < 5; it++) {
+		int n = 0;
+		while (n < 400) {
+			r = r * 1103515245u + 12345u;
+			int len = 1 + (int)((r >> 16) % 12);
+			for (int j = 0; j < len; j++) {
+				r = r * 1103515245u + 12345u;
+				uint32_t x = (r >> 16) % 40;
+				n += utf8_encode(x < 20 ? pool[x] : 0x0628 + x % 20,
+				    s + n);
+			}
+			s[n++] = ' ';
+		}
+		if (same_as_definition(&t, s, (size_t)n) < 0) {
+			fprintf(stderr, "normalize: Arabic words %d differ\n", it);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
+	normtext_free(&t);
+}
+
 int main(void)
 {
 	every_code_point();
+	fast_paths();
 	/* Arabic letter forms */
 	CHECK_STR(norm("أإآٱا"), "ااااا");
 	CHECK_STR(norm("مستشفى"), "مستشفي");
@@ -93,8 +209,8 @@ int main(void)
 	CHECK(t.n_orig[1] == 2);             /* 'b' came from cp 2 */
 	CHECK(t.n_orig[3] == 4 && t.n_orig[4] == 4); /* both s from ß */
 	CHECK(t.cp_byte[2] == 3);            /* tatweel is 2 bytes */
-	CHECK(t.cp_u16[6] == 7);             /* the emoji counts two UTF-16 units */
-	CHECK(t.cp_u16[7] == 8);
+	CHECK(normtext_u16(&t, 6) == 7);             /* the emoji counts two UTF-16 units */
+	CHECK(normtext_u16(&t, 7) == 8);
 	CHECK(normtext_cp_at_byte(&t, 3) == 2);
 
 	/* Looked up from any place, near or far: the same answers. */

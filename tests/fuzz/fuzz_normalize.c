@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (uint32_t i = 0; i < nt.ncp; i++)
 		if (nt.cp_byte[i] >= nt.cp_byte[i + 1] ||
-		    nt.cp_u16[i] >= nt.cp_u16[i + 1])
+		    normtext_u16(&nt, i) >= normtext_u16(&nt, i + 1))
 			abort();
 	if (nt.n_byte[0] != 0 || nt.n_byte[nt.nn] != nt.norm.len)
 		abort();
