@@ -179,8 +179,8 @@ static inline int image_same(const char *a, const char *b, size_t n)
  * words away), then of the tags, and only on a likely hit the slot and
  * its string are read.
  */
-static inline uint32_t image_token(const struct image *img, const char *s,
-    size_t n, uint32_t *trig)
+static inline __attribute__((always_inline)) uint32_t image_token(
+    const struct image *img, const char *s, size_t n, uint32_t *trig)
 {
 	uint64_t h = hash_fast(s, n);
 	uint32_t k = image_filter_bit(h);
@@ -201,6 +201,13 @@ static inline uint32_t image_token(const struct image *img, const char *s,
 			return t->id;
 		}
 	}
+}
+
+/* The state a walk from word tok starts at (the root's child by tok), or
+ * 0: inline, as it is asked for every word the dictionary knows. */
+static inline uint32_t image_start(const struct image *img, uint32_t tok)
+{
+	return tok <= img->h->ntokens ? img->root[tok] : 0;
 }
 
 /* Child of state by token id, or 0 (the root is never a child). */
