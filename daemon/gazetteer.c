@@ -230,27 +230,35 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 		ids->id[i] = image_token(img, t->norm.data + tk->v[i].b,
 		    tk->v[i].e - tk->v[i].b, &ids->trig[i]);
 	for (size_t i = 0; i < tk->n; i++) {
-		struct reading rd[6];
-		int nr;
+		uint32_t best = 0;
+		size_t end;
 		if (!may_strip(t, &tk->v[i])) {
 			/* No proclitics to read: the word as written. Most
 			 * words are in no entry, or start none and trigger
 			 * no rule, and cost no more than this. */
-			uint32_t id = ids->id[i];
-			if (!id || (!ids->trig[i] && !image_start(img, id)))
+			uint32_t id = ids->id[i], trig = ids->trig[i];
+			if (!id)
 				continue;
-			rd[0] = (struct reading){id, ids->trig[i], 0};
-			nr = 1;
-		} else
-			nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
-			    ids->trig[i], rd);
+			if (trig && f)
+				fire(f, img->triggers + trig, i);
+			uint32_t state = image_start(img, id);
+			if (!state)
+				continue;
+			struct reading r = {id, trig, 0};
+			end = walk(img, t, tk, ids->id, i, &r, state, &best);
+			if (end)
+				emit(img, t, tk, i, &r, best, end, field, m, arena);
+			continue;
+		}
+		struct reading rd[6];
+		int nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
+		    ids->trig[i], rd);
 		for (int r = 0; r < nr && f; r++)
 			if (rd[r].trig)
 				fire(f, img->triggers + rd[r].trig, i);
 		for (int r = 0; r < nr; r++) {
-			uint32_t best = 0, state = image_start(img, rd[r].tok);
-			size_t end = walk(img, t, tk, ids->id, i, &rd[r], state,
-			    &best);
+			uint32_t state = image_start(img, rd[r].tok);
+			end = walk(img, t, tk, ids->id, i, &rd[r], state, &best);
 			if (!end)
 				continue;
 			emit(img, t, tk, i, &rd[r], best, end, field, m, arena);
