@@ -226,39 +226,42 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 		if (!ids->id || !ids->trig)
 			abort();
 	}
-	for (size_t i = 0; i < tk->n; i++)
-		ids->id[i] = image_token(img, t->norm.data + tk->v[i].b,
-		    tk->v[i].e - tk->v[i].b, &ids->trig[i]);
-	for (size_t i = 0; i < tk->n; i++) {
+	/* Locals, not loads through tk and ids on every token: the stores
+	 * below may alias them as far as the compiler knows. */
+	const struct token *v = tk->v;
+	const char *text = t->norm.data;
+	uint32_t *id = ids->id, *trig = ids->trig;
+	size_t n = tk->n;
+	for (size_t i = 0; i < n; i++)
+		id[i] = image_token(img, text + v[i].b, v[i].e - v[i].b, &trig[i]);
+	for (size_t i = 0; i < n; i++) {
 		uint32_t best = 0;
 		size_t end;
-		if (!may_strip(t, &tk->v[i])) {
+		if (!may_strip(t, &v[i])) {
 			/* No proclitics to read: the word as written. Most
 			 * words are in no entry, or start none and trigger
 			 * no rule, and cost no more than this. */
-			uint32_t id = ids->id[i], trig = ids->trig[i];
-			if (!id)
+			if (!id[i])
 				continue;
-			if (trig && f)
-				fire(f, img->triggers + trig, i);
-			uint32_t state = image_start(img, id);
+			if (trig[i] && f)
+				fire(f, img->triggers + trig[i], i);
+			uint32_t state = image_start(img, id[i]);
 			if (!state)
 				continue;
-			struct reading r = {id, trig, 0};
-			end = walk(img, t, tk, ids->id, i, &r, state, &best);
+			struct reading r = {id[i], trig[i], 0};
+			end = walk(img, t, tk, id, i, &r, state, &best);
 			if (end)
 				emit(img, t, tk, i, &r, best, end, field, m, arena);
 			continue;
 		}
 		struct reading rd[6];
-		int nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
-		    ids->trig[i], rd);
+		int nr = gazetteer_readings(img, t, &v[i], id[i], trig[i], rd);
 		for (int r = 0; r < nr && f; r++)
 			if (rd[r].trig)
 				fire(f, img->triggers + rd[r].trig, i);
 		for (int r = 0; r < nr; r++) {
 			uint32_t state = image_start(img, rd[r].tok);
-			end = walk(img, t, tk, ids->id, i, &rd[r], state, &best);
+			end = walk(img, t, tk, id, i, &rd[r], state, &best);
 			if (!end)
 				continue;
 			emit(img, t, tk, i, &rd[r], best, end, field, m, arena);
