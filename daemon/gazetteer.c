@@ -24,7 +24,7 @@ static int add(const struct image *img, const char *s, size_t n, uint32_t skip,
 {
 	if (n < 4) /* keep at least two Arabic letters */
 		return k;
-	uint32_t trig;
+	uint32_t trig = 0;
 	uint32_t id = image_token(img, s, n, &trig);
 	if (id)
 		out[k++] = (struct reading){id, trig, skip};
@@ -136,6 +136,83 @@ static int place_only(const struct image_entry *e)
 	return e->ntok == 1 && (e->type == T_COUNTRY || e->type == T_LOCATION);
 }
 
+/* Record a fire for every rule whose trigger list l names token i. */
+static void fire(struct fires *f, const uint32_t *l, size_t i)
+{
+	for (uint32_t q = 1; q <= l[0]; q++) {
+		if (f->n && f->v[f->n - 1].tok == i && f->v[f->n - 1].rule == l[q])
+			continue; /* two readings, one trigger */
+		if (f->n == f->cap) {
+			f->cap = f->cap ? f->cap * 2 : 64;
+			f->v = realloc(f->v, f->cap * sizeof *f->v);
+			if (!f->v)
+				abort();
+		}
+		f->v[f->n++] = (struct fire){l[q], (uint32_t)i};
+	}
+}
+
+/*
+ * Walk the trie from state, the root's child by reading r of token i:
+ * the end (one past the last token) of the longest entry that accepts the
+ * tokens, 0 if none; *best gets the state it ends at. Inline: from most
+ * starts the walk stops at the first or second step.
+ */
+static inline size_t walk(const struct image *img, const struct normtext *t,
+    const struct tokens *tk, const uint32_t *ids, size_t i,
+    const struct reading *r, uint32_t state, uint32_t *best)
+{
+	int shortbk = r->skip && short_behind_bk(t, &tk->v[i], r->skip);
+	size_t best_end = 0;
+	for (size_t j = i; state;) {
+		const struct image_state *st = &img->states[state];
+		for (uint32_t q = 0; q < st->count; q++)
+			if (accepts(&img->entries[st->first + q], &tk->v[i]) &&
+			    (!shortbk || place_only(&img->entries[st->first + q]))) {
+				best_end = j + 1;
+				*best = state;
+				break;
+			}
+		if (++j >= tk->n || j - i >= IMAGE_MAX_TOKENS)
+			break;
+		state = ids[j] ? image_child(img, state, ids[j]) : 0;
+	}
+	return best_end;
+}
+
+/* The mentions of reading r of token i: the entries of state (which ends
+ * at token end) that accept the tokens. */
+static void emit(const struct image *img, const struct normtext *t,
+    const struct tokens *tk, size_t i, const struct reading *r,
+    uint32_t state, size_t end, int field, struct mentions *m,
+    struct buf *arena)
+{
+	int shortbk = short_behind_bk(t, &tk->v[i], r->skip);
+	const struct image_state *st = &img->states[state];
+	uint32_t nb = tk->v[i].nb + r->skip;
+	uint32_t ne = tk->v[end - 1].ne;
+	for (uint32_t q = 0; q < st->count; q++) {
+		const struct image_entry *e = &img->entries[st->first + q];
+		if (!accepts(e, &tk->v[i]) || (shortbk && !place_only(e)))
+			continue;
+		struct mention *x = mentions_add(m);
+		x->start = t->n_orig[nb];
+		x->end = t->n_orig[ne - 1] + 1;
+		x->tok0 = (uint32_t)i;
+		x->tok1 = (uint32_t)end;
+		x->type = e->type;
+		x->prio = e->prio;
+		x->kind = SRC_GAZETTEER;
+		x->field = (uint8_t)field;
+		const char *id = image_str(img, e->id);
+		const char *cn = image_str(img, e->canonical);
+		const char *sr = image_str(img, e->source);
+		x->id = arena_add(arena, id, strlen(id));
+		x->canonical = arena_add(arena, cn, strlen(cn));
+		x->source = arena_add(arena, sr, strlen(sr));
+	}
+}
+
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
     struct fires *f, struct token_ids *ids)
@@ -149,81 +226,45 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 		if (!ids->id || !ids->trig)
 			abort();
 	}
-	for (size_t i = 0; i < tk->n; i++)
-		ids->id[i] = image_token(img, t->norm.data + tk->v[i].b,
-		    tk->v[i].e - tk->v[i].b, &ids->trig[i]);
-	for (size_t i = 0; i < tk->n; i++) {
-		struct reading rd[6];
-		int nr;
-		if (!may_strip(t, &tk->v[i])) {
-			/* no proclitics to read: the word as written */
-			rd[0] = (struct reading){ids->id[i], ids->trig[i], 0};
-			nr = ids->id[i] != 0;
-		} else
-			nr = gazetteer_readings(img, t, &tk->v[i], ids->id[i],
-			    ids->trig[i], rd);
-		for (int r = 0; r < nr && f; r++) {
-			if (!rd[r].trig)
+	/* Locals, not loads through tk and ids on every token: the stores
+	 * below may alias them as far as the compiler knows. */
+	const struct token *v = tk->v;
+	const char *text = t->norm.data;
+	uint32_t *id = ids->id, *trig = ids->trig;
+	size_t n = tk->n;
+	for (size_t i = 0; i < n; i++)
+		id[i] = image_token(img, text + v[i].b, v[i].e - v[i].b, &trig[i]);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t best = 0;
+		size_t end;
+		if (!may_strip(t, &v[i])) {
+			/* No proclitics to read: the word as written. Most
+			 * words are in no entry, or start none and trigger
+			 * no rule, and cost no more than this. */
+			if (!id[i])
 				continue;
-			const uint32_t *l = img->triggers + rd[r].trig;
-			for (uint32_t q = 1; q <= l[0]; q++) {
-				if (f->n && f->v[f->n - 1].tok == i &&
-				    f->v[f->n - 1].rule == l[q])
-					continue; /* two readings, one trigger */
-				if (f->n == f->cap) {
-					f->cap = f->cap ? f->cap * 2 : 64;
-					f->v = realloc(f->v, f->cap * sizeof *f->v);
-					if (!f->v)
-						abort();
-				}
-				f->v[f->n++] = (struct fire){l[q], (uint32_t)i};
-			}
+			if (trig[i] && f)
+				fire(f, img->triggers + trig[i], i);
+			uint32_t state = image_start(img, id[i]);
+			if (!state)
+				continue;
+			struct reading r = {id[i], trig[i], 0};
+			end = walk(img, t, tk, id, i, &r, state, &best);
+			if (end)
+				emit(img, t, tk, i, &r, best, end, field, m, arena);
+			continue;
 		}
+		struct reading rd[6];
+		int nr = gazetteer_readings(img, t, &v[i], id[i], trig[i], rd);
+		for (int r = 0; r < nr && f; r++)
+			if (rd[r].trig)
+				fire(f, img->triggers + rd[r].trig, i);
 		for (int r = 0; r < nr; r++) {
-			/* Walk the trie from this reading; remember the deepest
-			 * state with an accepting entry. */
-			uint32_t state = image_child(img, 0, rd[r].tok);
-			int shortbk = short_behind_bk(t, &tk->v[i], rd[r].skip);
-			size_t best_end = 0;
-			uint32_t best_state = 0;
-			for (size_t j = i; state; ) {
-				const struct image_state *st = &img->states[state];
-				for (uint32_t q = 0; q < st->count; q++)
-					if (accepts(&img->entries[st->first + q], &tk->v[i]) &&
-					    (!shortbk || place_only(&img->entries[st->first + q]))) {
-						best_end = j + 1;
-						best_state = state;
-						break;
-					}
-				if (++j >= tk->n || j - i >= IMAGE_MAX_TOKENS)
-					break;
-				state = ids->id[j] ? image_child(img, state, ids->id[j]) : 0;
-			}
-			if (!best_state)
+			uint32_t state = image_start(img, rd[r].tok);
+			end = walk(img, t, tk, id, i, &rd[r], state, &best);
+			if (!end)
 				continue;
-			const struct image_state *st = &img->states[best_state];
-			uint32_t nb = tk->v[i].nb + rd[r].skip;
-			uint32_t ne = tk->v[best_end - 1].ne;
-			for (uint32_t q = 0; q < st->count; q++) {
-				const struct image_entry *e = &img->entries[st->first + q];
-				if (!accepts(e, &tk->v[i]) || (shortbk && !place_only(e)))
-					continue;
-				struct mention *x = mentions_add(m);
-				x->start = t->n_orig[nb];
-				x->end = t->n_orig[ne - 1] + 1;
-				x->tok0 = (uint32_t)i;
-				x->tok1 = (uint32_t)best_end;
-				x->type = e->type;
-				x->prio = e->prio;
-				x->kind = SRC_GAZETTEER;
-				x->field = (uint8_t)field;
-				const char *id = image_str(img, e->id);
-				const char *cn = image_str(img, e->canonical);
-				const char *sr = image_str(img, e->source);
-				x->id = arena_add(arena, id, strlen(id));
-				x->canonical = arena_add(arena, cn, strlen(cn));
-				x->source = arena_add(arena, sr, strlen(sr));
-			}
+			emit(img, t, tk, i, &rd[r], best, end, field, m, arena);
 			/* A reading as written that matched wins over its
 			 * proclitic-stripped readings. */
 			break;

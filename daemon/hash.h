@@ -27,14 +27,19 @@ static inline uint64_t hash_bytes(const void *p, size_t n)
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 
-/* 64-bit hash for the image's tables, 8 bytes at a time: a token lookup
- * per word is the matcher's hot loop. Part of the image format (a change
- * bumps IMAGE_VERSION); never 0. */
+/* 64-bit hash for the image's token table: a lookup per word is the
+ * matcher's hot loop, and it also keys the load-time word filter (image.h).
+ * A word of up to 16 bytes is read as its first and last (up to) eight
+ * bytes, which together with its length say every byte, then mixed by one
+ * 64 x 64 -> 128-bit multiply folded to 64 bits; no loop, so nothing
+ * mispredicts on the word's length. Longer words fold their leading
+ * bytes in first, 8 at a time. Part of the image format (a change bumps
+ * IMAGE_VERSION); never 0. */
 static inline uint64_t hash_fast(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
-	while (n >= 8) {
+	uint64_t h = n * 0x9e3779b97f4a7c15ULL, a = 0, z = 0;
+	while (n > 16) {
 		uint64_t w;
 		memcpy(&w, s, 8);
 		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
@@ -42,22 +47,22 @@ static inline uint64_t hash_fast(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
-	/* the last n < 8 bytes as a little-endian word, without a loop: its
-	 * trip count follows the word's length and mispredicts */
-	uint64_t w = 0;
-	if (n >= 4) {
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&z, s + n - 8, 8);
+	} else if (n >= 4) {
 		uint32_t lo, hi;
 		memcpy(&lo, s, 4);
 		memcpy(&hi, s + n - 4, 4);
-		w = (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+		a = lo;
+		z = hi;
 	} else if (n) {
-		w = (uint64_t)s[0] | (uint64_t)s[n >> 1] << (8 * (n >> 1)) |
-		    (uint64_t)s[n - 1] << (8 * (n - 1));
+		a = (uint64_t)s[0] | (uint64_t)s[n >> 1] << 8 |
+		    (uint64_t)s[n - 1] << 16;
 	}
-	h = (h ^ w) * 0x94d049bb133111ebULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
+	unsigned __int128 m = (unsigned __int128)(a ^ h ^ 0xa0761d6478bd642fULL) *
+	    (z ^ 0xe7037ed1a0b428dbULL);
+	h = (uint64_t)m ^ (uint64_t)(m >> 64);
 	return h ? h : 1;
 }
 

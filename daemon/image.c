@@ -236,14 +236,6 @@ void image_close(struct image *img)
 	memset(img, 0, sizeof *img);
 }
 
-/* One byte of a slot's hash, never 0 (0 marks an empty slot). The slot
- * index takes the low bits, the tag the top ones. */
-static inline uint8_t tag_of(uint64_t h)
-{
-	uint8_t t = (uint8_t)(h >> 56);
-	return t ? t : 1;
-}
-
 static inline uint64_t mix64(uint64_t k)
 {
 	k ^= k >> 33;
@@ -278,15 +270,15 @@ static int accelerate(struct image *img, char *err, size_t errlen)
 		FAIL("out of memory");
 	for (uint32_t i = 0; i < h->tok_slots; i++) {
 		const struct image_token *t = &img->tokens[i];
-		img->tok_tag[i] = t->hash ? tag_of(t->hash) : 0;
+		img->tok_tag[i] = t->hash ? image_tag(t->hash) : 0;
 		if (t->hash) {
-			uint32_t k = image_filter_key(img->strings + t->str, t->len);
+			uint32_t k = image_filter_bit(t->hash);
 			img->tok_filter[k / 64] |= (uint64_t)1 << (k % 64);
 		}
 	}
 	for (uint32_t i = 0; i < h->trans_slots; i++) {
 		uint64_t key = img->trans[i].key;
-		img->trans_tag[i] = key ? tag_of(mix64(key)) : 0;
+		img->trans_tag[i] = key ? image_tag(mix64(key)) : 0;
 		if (!key || key >> 32 || key > h->ntokens)
 			continue;
 		/* the first edge of a key in its probe order is the one a
@@ -308,62 +300,12 @@ static void accel_free(struct image *img)
 	img->tok_filter = NULL;
 }
 
-/* a[0..n) == b[0..n), inline: most words are a few bytes, and a call to
- * memcmp costs more than the comparison. Reads only the n bytes. */
-static inline int same(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	while (n >= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return 0;
-		a += 8;
-		b += 8;
-		n -= 8;
-	}
-	if (n >= 4) {
-		uint32_t u, v, u2, v2;
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		memcpy(&u2, a + n - 4, 4);
-		memcpy(&v2, b + n - 4, 4);
-		return u == v && u2 == v2;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
-uint32_t image_token_slots(const struct image *img, const char *s, size_t n,
-    uint32_t *trig)
-{
-	uint64_t h = hash_fast(s, n);
-	uint8_t tag = tag_of(h);
-	uint32_t mask = img->h->tok_slots - 1;
-	const uint8_t *tags = img->tok_tag;
-	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-		uint8_t g = tags[i];
-		if (!g)
-			return 0;
-		if (g != tag)
-			continue;
-		const struct image_token *t = &img->tokens[i];
-		if (t->hash == h && t->len == n &&
-		    same(img->strings + t->str, s, n)) {
-			*trig = t->triggers;
-			return t->id;
-		}
-	}
-}
-
 uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok)
 {
 	if (!state && tok <= img->h->ntokens)
 		return tok ? img->root[tok] : 0;
 	uint64_t key = ((uint64_t)state << 32) | tok, m = mix64(key);
-	uint8_t tag = tag_of(m);
+	uint8_t tag = image_tag(m);
 	uint32_t mask = img->h->trans_slots - 1;
 	const uint8_t *tags = img->trans_tag;
 	for (uint32_t i = (uint32_t)m & mask;; i = (i + 1) & mask) {

@@ -19,9 +19,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hash.h"
+
 #define IMAGE_MAGIC "NERDIMG\0"
-#define IMAGE_VERSION 3 /* 2: token slots hashed with hash_fast; 3: trigger
-                          * lists name context words as ndefs + rule */
+#define IMAGE_VERSION 4 /* 2: token slots hashed with hash_fast; 3: trigger
+                          * lists name context words as ndefs + rule;
+                          * 4: hash_fast without a loop below 17 bytes */
 #define IMAGE_MAX_TOKENS 16   /* tokens per gazetteer entry */
 
 enum ent_type {
@@ -82,8 +85,8 @@ struct image_text {        /* a rule file or a word class, as text */
 	uint32_t kind, name, data, len;
 };
 
-/* The token filter: one bit per key of a word's length and first and last
- * eight bytes, set for every word of the dictionary (image.c).
+/* The token filter: one bit per value of 16 bits of a word's slot hash
+ * (image_filter_bit), set for every word of the dictionary (image.c).
  * Most words of a text are in no entry; 8 KB that stay in the L1 cache
  * turn most of them away before their hash is computed and slots read. */
 #define IMAGE_FILTER_BITS (1u << 16)
@@ -124,43 +127,87 @@ static inline const char *image_str(const struct image *img, uint32_t off)
 	return img->strings + off;
 }
 
-/* The filter bit of s[0..n): bytes read as hash_fast reads a word's last
- * ones, no loop. */
-static inline uint32_t image_filter_key(const char *s, size_t n)
+/* The filter's bit for a word of slot hash h: bits the slot index (the
+ * low ones, for any dictionary of fewer than 2^32 words) and the tag (the
+ * top byte) do not use. */
+static inline uint32_t image_filter_bit(uint64_t h)
 {
-	uint64_t a = 0, z = 0;
-	if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&z, s + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, s, 4);
-		memcpy(&hi, s + n - 4, 4);
-		a = lo;
-		z = hi;
-	} else if (n) {
-		const unsigned char *u = (const unsigned char *)s;
-		a = (uint64_t)u[0] | (uint64_t)u[n >> 1] << 8 |
-		    (uint64_t)u[n - 1] << 16;
-	}
-	uint64_t k = (a ^ z * 0x9e3779b97f4a7c15ULL ^ n) * 0xbf58476d1ce4e5b9ULL;
-	return (uint32_t)(k >> 48) & (IMAGE_FILTER_BITS - 1);
+	return (uint32_t)(h >> 32) & (IMAGE_FILTER_BITS - 1);
 }
 
-/* image_token past the filter: the slots. */
-uint32_t image_token_slots(const struct image *img, const char *s, size_t n,
-    uint32_t *trig);
-
-/* Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
- * list offset (0: none). The filter is asked inline: it turns most words
- * away. */
-static inline uint32_t image_token(const struct image *img, const char *s,
-    size_t n, uint32_t *trig)
+/* One byte of a slot's hash, never 0 (0 marks an empty slot). The slot
+ * index takes the low bits, the tag the top ones. */
+static inline uint8_t image_tag(uint64_t h)
 {
-	uint32_t k = image_filter_key(s, n);
+	uint8_t t = (uint8_t)(h >> 56);
+	return t ? t : 1;
+}
+
+/* a[0..n) == b[0..n), inline: most words are a few bytes, and a call to
+ * memcmp costs more than the comparison. Reads only the n bytes, with
+ * no loop below eight (its trip count would follow the word's length). */
+static inline int image_same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	while (n > 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		uint32_t u, v, u2, v2;
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		memcpy(&u2, a + n - 4, 4);
+		memcpy(&v2, b + n - 4, 4);
+		return u == v && u2 == v2;
+	}
+	if (!n)
+		return 1;
+	/* first, middle and last cover one to three bytes */
+	return a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1];
+}
+
+/*
+ * Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
+ * list offset (0: none). Inline, as the matcher calls it once a word: the
+ * word's hash is computed once, asked of the filter (which turns most
+ * words away), then of the tags, and only on a likely hit the slot and
+ * its string are read.
+ */
+static inline __attribute__((always_inline)) uint32_t image_token(
+    const struct image *img, const char *s, size_t n, uint32_t *trig)
+{
+	uint64_t h = hash_fast(s, n);
+	uint32_t k = image_filter_bit(h);
 	if (!(img->tok_filter[k / 64] >> (k % 64) & 1))
 		return 0;
-	return image_token_slots(img, s, n, trig);
+	uint8_t tag = image_tag(h);
+	uint32_t mask = img->h->tok_slots - 1;
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		uint8_t g = img->tok_tag[i];
+		if (!g)
+			return 0;
+		if (g != tag)
+			continue;
+		const struct image_token *t = &img->tokens[i];
+		if (t->hash == h && t->len == n &&
+		    image_same(img->strings + t->str, s, n)) {
+			*trig = t->triggers;
+			return t->id;
+		}
+	}
+}
+
+/* The state a walk from word tok starts at (the root's child by tok), or
+ * 0: inline, as it is asked for every word the dictionary knows. */
+static inline uint32_t image_start(const struct image *img, uint32_t tok)
+{
+	return tok <= img->h->ntokens ? img->root[tok] : 0;
 }
 
 /* Child of state by token id, or 0 (the root is never a child). */

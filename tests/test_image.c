@@ -117,6 +117,70 @@ static void duplicate_edges(const unsigned char *good, size_t len)
 	}
 }
 
+/* hash_fast reads a short word as its first and last bytes: every byte
+ * and the length must still count, and the answer is never 0 (an empty
+ * slot). */
+static void word_hash(void)
+{
+	char w[48], u[49];
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t i = 0; i < n; i++)
+			w[i] = (char)('a' + (i * 7) % 26);
+		uint64_t h = hash_fast(w, n);
+		CHECK(h != 0);
+		memcpy(u + 1, w, n); /* the address does not matter */
+		CHECK(hash_fast(u + 1, n) == h);
+		for (size_t i = 0; i < n; i++) {
+			w[i] ^= 0x20;
+			CHECK(hash_fast(w, n) != h);
+			w[i] ^= 0x20;
+		}
+		/* a word and its prefixes: same bytes, other lengths */
+		for (size_t m = 0; m < n; m++)
+			CHECK(hash_fast(w, m) != h);
+	}
+	/* 8..16 bytes read as two overlapping words: "aaaaaaaaa" (9) and
+	 * "aaaaaaaaaa" (10) read the same two words */
+	memset(w, 'a', 16);
+	for (size_t n = 8; n < 16; n++)
+		CHECK(hash_fast(w, n) != hash_fast(w, n + 1));
+}
+
+/* A hostile image may store a word under a hash that is not its own:
+ * the filter is keyed on the stored hash, and a lookup of the word then
+ * finds nothing, without reading out of bounds; the other words stay. */
+static void foreign_hash(const unsigned char *good, size_t len)
+{
+	unsigned char *b = malloc(len);
+	memcpy(b, good, len);
+	struct image_header *h = (struct image_header *)b;
+	struct image_token *tt = (struct image_token *)(b + h->off_tokens);
+	const char *str = (const char *)(b + h->off_strings);
+	uint32_t victim = UINT32_MAX;
+	for (uint32_t i = 0; i < h->tok_slots && victim == UINT32_MAX; i++)
+		if (tt[i].hash)
+			victim = i;
+	CHECK(victim != UINT32_MAX);
+	char word[256];
+	size_t wn = tt[victim].len < sizeof word ? tt[victim].len : 0;
+	memcpy(word, str + tt[victim].str, wn);
+	tt[victim].hash = ~tt[victim].hash ? ~tt[victim].hash : 1;
+	h->checksum = hash_checksum(b + h->header_size, len - h->header_size);
+	struct image img;
+	char err[256];
+	CHECK(image_from_memory(&img, b, len, err, sizeof err) == 0);
+	if (img.base) {
+		uint32_t trig;
+		CHECK(image_token(&img, word, wn, &trig) == 0);
+		for (uint32_t i = 0; i < h->tok_slots; i++)
+			if (i != victim && img.tokens[i].hash)
+				CHECK(image_token(&img,
+				    image_str(&img, img.tokens[i].str),
+				    img.tokens[i].len, &trig) == img.tokens[i].id);
+		image_close(&img);
+	}
+}
+
 /* A hostile image's class may hold the empty word, before any other:
  * the map that reads it stores and finds it without touching keys (which
  * is NULL until a word with bytes arrives). Found by fuzz_image. */
@@ -136,6 +200,7 @@ static void empty_key(void)
 int main(void)
 {
 	empty_key();
+	word_hash();
 	struct diag d = {0};
 	unsigned char *img;
 	size_t len;
@@ -153,6 +218,7 @@ int main(void)
 		image_close(&im);
 	}
 	duplicate_edges(img, len);
+	foreign_hash(img, len);
 	struct engine *e = engine_open(path, err, sizeof err);
 	CHECK(e != NULL);
 	if (e) {
