@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -219,15 +220,34 @@ def read_acks(path):
     return acks
 
 
-def feed(path, ack_log, timeout_ms):
-    """The acked producer; it resends what has no answer in timeout_ms."""
-    return run_in("p", [NERD, "feed", "-e", f"bind:{ACKED}", "-a", "-q",
-                        "-w", "500", "--timeout", str(timeout_ms),
-                        "--retries", "5",
-                        "--client-key", os.path.join(TMP, "producer.key"),
-                        "--server-key", os.path.join(TMP, "hosts.pub"),
-                        "--ack-log", ack_log, path],
-                  stderr=open(ack_log + ".err", "w"))
+def feed(path, ack_log, timeout_ms, rate=0):
+    """The acked producer; it resends what has no answer in timeout_ms.
+    With rate, the file's lines go to it at that many a second (through
+    its standard input), so that the feed lasts however fast the hosts
+    are."""
+    p = run_in("p", [NERD, "feed", "-e", f"bind:{ACKED}", "-a", "-q",
+                     "-w", "500", "--timeout", str(timeout_ms),
+                     "--retries", "5",
+                     "--client-key", os.path.join(TMP, "producer.key"),
+                     "--server-key", os.path.join(TMP, "hosts.pub"),
+                     "--ack-log", ack_log, "-" if rate else path],
+               stderr=open(ack_log + ".err", "w"),
+               stdin=subprocess.PIPE if rate else None)
+    if rate:
+        def pace():
+            t0 = time.time()
+            with open(path, "rb") as f:
+                for i, line in enumerate(f):
+                    delay = t0 + i / rate - time.time()
+                    if delay > 0:
+                        time.sleep(delay)
+                    try:
+                        p.stdin.write(line)
+                    except BrokenPipeError:
+                        return
+            p.stdin.close()
+        threading.Thread(target=pace, daemon=True).start()
+    return p
 
 
 def main():
@@ -308,7 +328,9 @@ def main():
     write_jsonl(p2, arts)
     acklog = os.path.join(TMP, "acks2.tsv")
     base = {h: stats(confs[h])["received"] for h in ("a", "b")}
-    f = feed(p2, acklog, 5000)
+    # paced: 5 s of articles, so that the kill lands mid-stream however
+    # fast the hosts tag (unpaced, a fast build once took them all first)
+    f = feed(p2, acklog, 5000, rate=N2 / 5)
     wait(lambda: stats(confs["b"])["received"] - base["b"] >= N2 // 5, 60,
          "host B to take part of phase 2")
     at_kill = {h: stats(confs[h])["received"] - base[h] for h in ("a", "b")}
