@@ -276,14 +276,18 @@ static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
 	    k->flags & TOK_ARABIC);
 	if (skip < 0)
 		return;
+	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
+	uint32_t e = t->n_orig[k->ne - 1] + 1;
+	/* most words that name nm are the found mentions themselves: what
+	 * follows only moves s back, so a taken word is never tagged */
+	if (overlaps(tm->v[fi], s, e))
+		return;
 	/* ى and ي fold together, but علي (a name) is not على (on) */
 	uint32_t lc = orig_last_cp(t, k);
 	if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
 		return;
 	if (nm->alone && next_to_given(tk, t, i, nm->alone))
 		return;
-	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
-	uint32_t e = t->n_orig[k->ne - 1] + 1;
 	uint32_t tok0 = (uint32_t)i;
 	if (nm->lead) {
 		/* the particle, perhaps behind proclitics, then the word as
