@@ -120,15 +120,22 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 			if (x->kind == SRC_RULE && ng && crosses(m, x, rs, ng))
 				continue;
 			/* free (all -1) or inside one mention (all the same
-			 * owner): either way every code point as the first */
+			 * owner): either way every code point as the first.
+			 * A kept mention owns its whole span and no other, so
+			 * inside it is x ending where it ends or before. */
 			int32_t first = owner[x->start];
-			uint32_t c = x->start;
-			while (c < x->end && owner[c] == first)
-				c++;
-			int same = c == x->end;
+			int same;
+			if (first >= 0) {
+				same = x->end <= m->v[first].end;
+			} else {
+				uint32_t c = x->start;
+				while (c < x->end && owner[c] < 0)
+					c++;
+				same = c == x->end;
+			}
 			if (same && (first < 0 || x->start == x->end)) {
 				x->keep = 1;
-				for (c = x->start; c < x->end; c++)
+				for (uint32_t c = x->start; c < x->end; c++)
 					owner[c] = (int32_t)rs->order[k];
 			} else if (nested && same && m->v[first].nested == 0 &&
 			    !(m->v[first].start == x->start && m->v[first].end == x->end)) {
@@ -139,8 +146,8 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		for (size_t k = k0; k < k1; k++) {
 			const struct mention *x = &m->v[rs->order[k]];
 			if (x->keep && !x->nested)
-				for (uint32_t c = x->start; c < x->end; c++)
-					owner[c] = -1;
+				memset(owner + x->start, 0xff,
+				    (x->end - x->start) * sizeof *owner);
 		}
 		k0 = k1;
 	}

@@ -57,6 +57,18 @@ int main(void)
 	CHECK(!resolve_overlaps(&m, FIELD_TEXT, 60, 61));
 	CHECK(!resolve_overlaps(&m, FIELD_TITLE, 50, 61));
 
+	/* inside up to the winner's end: nested; one past it: dropped;
+	 * starting free and running into it: dropped */
+	m.n = 0;
+	add(&m, 50, 60, 50, SRC_GAZETTEER);
+	add(&m, 55, 60, 50, SRC_GAZETTEER);
+	add(&m, 56, 61, 50, SRC_GAZETTEER);
+	add(&m, 47, 51, 50, SRC_GAZETTEER);
+	resolve(&m, ncp, 1, &rs);
+	CHECK(m.n == 2);
+	CHECK(m.v[0].start == 50 && !m.v[0].nested);
+	CHECK(m.v[1].start == 55 && m.v[1].end == 60 && m.v[1].nested);
+
 	/* many disjoint mentions, given backwards and the fields
 	 * interleaved: all kept, in reading order */
 	m.n = 0;
