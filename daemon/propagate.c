@@ -411,6 +411,15 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
  * article. A word is numbered across the fields: the first field's words,
  * then the second's. A name shorter than three bytes (an abbreviation:
  * "UN") visits every word.
+ *
+ * Most words of a Latin text are neither capitalized nor Arabic: no bucket
+ * holds them, for they name nothing looked for there. A Latin name wants a
+ * capital (worth_trying), and an Arabic one (none wanted) reads only in
+ * an Arabic word or in a word that is the name itself, which is Arabic
+ * too when the name starts with an Arabic letter (tokenize.c tells by the
+ * normalized first byte). A name that wants no capital and does not start
+ * so (an Arabic word whose first letter normalizes out of the script, as
+ * Arabic-Indic digits do) visits every word, as a short one does.
  */
 #define NO_WORD UINT32_MAX
 #define BY_LAST_BUCKETS 1024
@@ -422,6 +431,8 @@ struct by_last {
 	uint32_t first_n;     /* words of the first field */
 	uint32_t words;
 };
+
+#define BUCKETED (TOK_CAP | TOK_ALLCAPS | TOK_ARABIC)
 
 static inline unsigned last3(const char *end)
 {
@@ -456,7 +467,7 @@ static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS]
 		const char *d = f[fi].t->norm.data;
 		for (size_t i = f[fi].tk->n; i-- > 0;) {
 			w--;
-			if (v[i].e - v[i].b < 3)
+			if (!(v[i].flags & BUCKETED) || v[i].e - v[i].b < 3)
 				continue; /* holds no name of three bytes */
 			unsigned c = last3(d + v[i].e);
 			next[w] = bl->head[c];
@@ -489,7 +500,8 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 				    from, tm);
 		return;
 	}
-	if (nm->n < 3) {
+	unsigned char b0 = (unsigned char)nm->w[0];
+	if (nm->n < 3 || (!need && (b0 < 0xD8 || b0 > 0xDB))) {
 		for (uint32_t k = 0; k < bl->words; k++) {
 			int fi = k < bl->first_n ? 0 : 1;
 			size_t i = fi ? k - bl->first_n : k;
