@@ -128,32 +128,36 @@ struct name {
  * person again ("بن لادن"), never the last word alone. Likewise the
  * European particles as Arabic writes them: "ماركو فان باستن" is named
  * again as "فان باستن". */
-static const char *particle[] = {
-	"\xd8\xa8\xd9\x86",                         /* بن */
-	"\xd8\xa7\xd8\xa8\xd9\x86",                 /* ابن */
-	"\xd8\xa8\xd9\x86\xd8\xaa",                 /* بنت */
-	"\xd9\x88\xd9\x84\xd8\xaf",                 /* ولد */
-	"\xd8\xa7\xd8\xa8\xd9\x88",                 /* ابو */
-	"\xd8\xa7\xd8\xa8\xd9\x8a",                 /* ابي */
-	"\xd8\xa7\xd8\xa8\xd8\xa7",                 /* ابا */
-	"\xd8\xa7\xd9\x84",                         /* ال (آل) */
-	"\xd9\x81\xd8\xa7\xd9\x86",                 /* فان (van) */
-	"\xd9\x81\xd9\x88\xd9\x86",                 /* فون (von) */
-	"\xd8\xaf\xd9\x8a",                         /* دي (de, di) */
-	"\xd8\xaf\xd9\x88",                         /* دو (du) */
-	"\xd8\xaf\xd8\xa7",                         /* دا (da) */
-	"\xd8\xaf\xd9\x84",                         /* دل (del) */
-	"\xd8\xaf\xd9\x8a\xd9\x84",                 /* ديل (del) */
-	"\xd8\xaf\xd9\x8a\xd9\x84\xd8\xa7",         /* ديلا (della) */
-	NULL,
+static const struct word particle[] = {
+	WORD("\xd8\xa8\xd9\x86"),                   /* بن */
+	WORD("\xd8\xa7\xd8\xa8\xd9\x86"),           /* ابن */
+	WORD("\xd8\xa8\xd9\x86\xd8\xaa"),           /* بنت */
+	WORD("\xd9\x88\xd9\x84\xd8\xaf"),           /* ولد */
+	WORD("\xd8\xa7\xd8\xa8\xd9\x88"),           /* ابو */
+	WORD("\xd8\xa7\xd8\xa8\xd9\x8a"),           /* ابي */
+	WORD("\xd8\xa7\xd8\xa8\xd8\xa7"),           /* ابا */
+	WORD("\xd8\xa7\xd9\x84"),                   /* ال (آل) */
+	WORD("\xd9\x81\xd8\xa7\xd9\x86"),           /* فان (van) */
+	WORD("\xd9\x81\xd9\x88\xd9\x86"),           /* فون (von) */
+	WORD("\xd8\xaf\xd9\x8a"),                   /* دي (de, di) */
+	WORD("\xd8\xaf\xd9\x88"),                   /* دو (du) */
+	WORD("\xd8\xaf\xd8\xa7"),                   /* دا (da) */
+	WORD("\xd8\xaf\xd9\x84"),                   /* دل (del) */
+	WORD("\xd8\xaf\xd9\x8a\xd9\x84"),           /* ديل (del) */
+	WORD("\xd8\xaf\xd9\x8a\xd9\x84\xd8\xa7"),   /* ديلا (della) */
+	{NULL, 0},
 };
 
 /* A particle, perhaps behind proclitics (فأبو، لابن، وبنت). */
 static int is_particle(const char *w, size_t n)
 {
-	for (int k = 0; particle[k]; k++) {
-		size_t pn = strlen(particle[k]);
-		if (pn <= n && !memcmp(particle[k], w + n - pn, pn) &&
+	/* proclitics are at most two letters, four bytes: most words are
+	 * too long for any particle, and most others end in another byte */
+	for (int k = 0; particle[k].s; k++) {
+		size_t pn = particle[k].n;
+		if (pn <= n && n - pn <= 4 &&
+		    particle[k].s[pn - 1] == w[n - 1] &&
+		    !memcmp(particle[k].s, w + n - pn, pn) &&
 		    is_proclitics(w, n - pn))
 			return 1;
 	}
@@ -272,14 +276,18 @@ static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
 	    k->flags & TOK_ARABIC);
 	if (skip < 0)
 		return;
+	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
+	uint32_t e = t->n_orig[k->ne - 1] + 1;
+	/* most words that name nm are the found mentions themselves: what
+	 * follows only moves s back, so a taken word is never tagged */
+	if (overlaps(tm->v[fi], s, e))
+		return;
 	/* ى and ي fold together, but علي (a name) is not على (on) */
 	uint32_t lc = orig_last_cp(t, k);
 	if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
 		return;
 	if (nm->alone && next_to_given(tk, t, i, nm->alone))
 		return;
-	uint32_t s = t->n_orig[k->nb + (uint32_t)skip];
-	uint32_t e = t->n_orig[k->ne - 1] + 1;
 	uint32_t tok0 = (uint32_t)i;
 	if (nm->lead) {
 		/* the particle, perhaps behind proclitics, then the word as
@@ -403,6 +411,15 @@ static void index_build(struct word_index *ix, const struct field_view f[NFIELDS
  * article. A word is numbered across the fields: the first field's words,
  * then the second's. A name shorter than three bytes (an abbreviation:
  * "UN") visits every word.
+ *
+ * Most words of a Latin text are neither capitalized nor Arabic: no bucket
+ * holds them, for they name nothing looked for there. A Latin name wants a
+ * capital (worth_trying), and an Arabic one (none wanted) reads only in
+ * an Arabic word or in a word that is the name itself, which is Arabic
+ * too when the name starts with an Arabic letter (tokenize.c tells by the
+ * normalized first byte). A name that wants no capital and does not start
+ * so (an Arabic word whose first letter normalizes out of the script, as
+ * Arabic-Indic digits do) visits every word, as a short one does.
  */
 #define NO_WORD UINT32_MAX
 #define BY_LAST_BUCKETS 1024
@@ -415,18 +432,21 @@ struct by_last {
 	uint32_t words;
 };
 
+#define BUCKETED (TOK_CAP | TOK_ALLCAPS | TOK_ARABIC)
+
 static inline unsigned last3(const char *end)
 {
+	/* one multiply of the three bytes as one number: this runs for
+	 * every word of every article */
 	const unsigned char *e = (const unsigned char *)end;
-	return ((unsigned)e[-3] * 0x9e3779b1u ^ (unsigned)e[-2] * 0x85ebca6bu ^
-	    (unsigned)e[-1] * 0xc2b2ae35u) >> 22; /* 10 bits */
+	uint32_t x = (uint32_t)e[-3] | (uint32_t)e[-2] << 8 | (uint32_t)e[-1] << 16;
+	return (x * 0x9e3779b1u) >> 22; /* 10 bits */
 }
 _Static_assert(BY_LAST_BUCKETS == 1 << 10, "last3 gives 10 bits");
 
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
     size_t words, struct propagate_scratch *ps)
 {
-	uint32_t tail[BY_LAST_BUCKETS];
 	memset(bl->head, 0xff, sizeof bl->head);
 	if (ps->next_cap < words) {
 		ps->next_cap = words * 2;
@@ -434,24 +454,26 @@ static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS]
 		if (!(ps->next = malloc(ps->next_cap * sizeof *ps->next)))
 			abort();
 	}
-	bl->next = ps->next;
+	uint32_t *next = bl->next = ps->next;
 	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
 	bl->words = (uint32_t)words;
-	uint32_t w = 0;
-	for (int fi = 0; fi < NFIELDS; fi++)
-		if (f[fi].t)
-			for (size_t i = 0; i < f[fi].tk->n; i++, w++) {
-				const struct token *k = &f[fi].tk->v[i];
-				if (k->e - k->b < 3)
-					continue; /* holds no name of three bytes */
-				unsigned c = last3(f[fi].t->norm.data + k->e);
-				if (bl->head[c] == NO_WORD)
-					bl->head[c] = w;
-				else
-					bl->next[tail[c]] = w;
-				tail[c] = w;
-				bl->next[w] = NO_WORD;
-			}
+	/* from the last word back, each put at the head of its bucket: the
+	 * buckets come out in field and word order with no tail to keep */
+	uint32_t w = (uint32_t)words;
+	for (int fi = NFIELDS - 1; fi >= 0; fi--) {
+		if (!f[fi].t)
+			continue;
+		const struct token *v = f[fi].tk->v;
+		const char *d = f[fi].t->norm.data;
+		for (size_t i = f[fi].tk->n; i-- > 0;) {
+			w--;
+			if (!(v[i].flags & BUCKETED) || v[i].e - v[i].b < 3)
+				continue; /* holds no name of three bytes */
+			unsigned c = last3(d + v[i].e);
+			next[w] = bl->head[c];
+			bl->head[c] = w;
+		}
+	}
 }
 
 static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
@@ -478,7 +500,8 @@ static void tag_all(struct mentions *m, const struct field_view f[NFIELDS],
 				    from, tm);
 		return;
 	}
-	if (nm->n < 3) {
+	unsigned char b0 = (unsigned char)nm->w[0];
+	if (nm->n < 3 || (!need && (b0 < 0xD8 || b0 > 0xDB))) {
 		for (uint32_t k = 0; k < bl->words; k++) {
 			int fi = k < bl->first_n ? 0 : 1;
 			size_t i = fi ? k - bl->first_n : k;
@@ -571,21 +594,19 @@ static uint8_t *taken_map(struct propagate_scratch *ps, int fi, uint32_t ncp)
 	return ps->taken[fi];
 }
 
-size_t propagate_scratch_size(const struct propagate_scratch *ps)
+/* A table of the scratch ready for an article: p (of *cap elements of sz
+ * bytes), or a larger one if it holds fewer than n, its first n zeroed.
+ * The caller keeps what it returns in p's place. */
+static void *scratch_zeroed(void *p, size_t *cap, size_t n, size_t sz)
 {
-	size_t n = ps->next_cap * sizeof *ps->next + skey_room_size(&ps->sort);
-	for (int fi = 0; fi < NFIELDS; fi++)
-		n += ps->taken_cap[fi];
-	return n;
-}
-
-void propagate_scratch_free(struct propagate_scratch *ps)
-{
-	for (int fi = 0; fi < NFIELDS; fi++)
-		free(ps->taken[fi]);
-	free(ps->next);
-	skey_room_free(&ps->sort);
-	memset(ps, 0, sizeof *ps);
+	if (*cap < n) {
+		*cap = n * 2;
+		free(p);
+		if (!(p = malloc(*cap * sz)))
+			abort();
+	}
+	memset(p, 0, n * sz);
+	return p;
 }
 
 /*
@@ -605,9 +626,9 @@ static int family_name(const struct mention *x, const struct field_view *fv,
 	if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
 		return 0;
 	int stop = 0;
-	for (int k = 0; not_family[k].s; k++)
-		if (not_family[k].n == wn && !memcmp(not_family[k].s, w, wn))
-			stop = 1;
+	for (int k = 0; not_family[k].s && !stop; k++)
+		stop = not_family[k].n == wn && not_family[k].s[0] == w[0] &&
+		    !memcmp(not_family[k].s, w, wn);
 	/* "عبد X" is one given name, not given + family */
 	if (x->tok1 == x->tok0 + 2 &&
 	    !memcmp(t->norm.data + tk->v[x->tok0].b,
@@ -687,12 +708,22 @@ static void adopt(struct mentions *m, const struct lone *l,
  * على, nor نصر, victory) is carried, and only when one person of the
  * article bears it: two men called محمد leave محمد alone.
  */
+struct given_slot {
+	uint64_t given, full; /* 0: empty slot; full 0: two persons */
+};
+
 struct given_map {
 	const struct strmap *given;
-	struct given_slot {
-		uint64_t given, full; /* 0: empty slot; full 0: two persons */
-	} *v;
+	struct given_slot *v;
 	size_t mask;
+};
+
+/* What given_of() gave for a found mention, and its slot of the map:
+ * asked once per mention, read by the adoption, the map and the tagging. */
+struct given_ref {
+	const char *w;
+	size_t n;     /* 0: none */
+	size_t slot;
 };
 
 static uint64_t words_hash(const struct normtext *t, const struct token *v,
@@ -741,46 +772,55 @@ static struct given_slot *given_slot(struct given_map *gm, uint64_t h)
 	return &gm->v[k];
 }
 
-/* Which listed given names one person of the article bears alone. */
+/* Which listed given names one person of the article bears alone; each
+ * found mention's given name in ps->gref. */
 static void given_build(struct given_map *gm, const struct mentions *m,
-    const struct field_view f[NFIELDS], size_t n0)
+    const struct field_view f[NFIELDS], size_t n0,
+    struct propagate_scratch *ps)
 {
 	size_t slots = 16;
 	while (slots < 2 * n0)
 		slots *= 2;
-	if (!(gm->v = calloc(slots, sizeof *gm->v)))
-		abort();
+	gm->v = ps->gslots = scratch_zeroed(ps->gslots, &ps->gslots_cap, slots,
+	    sizeof *gm->v);
 	gm->mask = slots - 1;
+	if (ps->gref_cap < n0) {
+		ps->gref_cap = n0 * 2;
+		free(ps->gref);
+		if (!(ps->gref = malloc(ps->gref_cap * sizeof *ps->gref)))
+			abort();
+	}
 	for (size_t i = 0; i < n0; i++) {
 		const struct mention *x = &m->v[i];
-		const char *w;
-		size_t n;
-		if (!f[x->field].t || !(n = given_of(x, &f[x->field], gm->given, &w)))
+		struct given_ref *r = &ps->gref[i];
+		r->n = 0;
+		if (!f[x->field].t ||
+		    !(r->n = given_of(x, &f[x->field], gm->given, &r->w)))
 			continue;
 		const struct tokens *tk = f[x->field].tk;
 		uint64_t full = words_hash(f[x->field].t, &tk->v[x->tok0 + 1],
 		    x->tok1 - x->tok0 - 1);
-		struct given_slot *sl = given_slot(gm, hash_bytes(w, n));
+		uint64_t h = hash_bytes(r->w, r->n);
+		struct given_slot *sl = given_slot(gm, h);
+		r->slot = (size_t)(sl - gm->v);
 		if (!sl->given)
-			*sl = (struct given_slot){hash_bytes(w, n), full};
+			*sl = (struct given_slot){h, full};
 		else if (sl->full != full)
 			sl->full = 0;
 	}
 }
 
 static void tag_given(struct mentions *m, const struct field_view f[NFIELDS],
-    const struct mention *from, struct given_map *gm, struct seen *sn,
-    struct taken *tm, const struct word_index *ix, const struct by_last *bl,
-    uint32_t src)
+    const struct mention *from, const struct given_ref *r,
+    struct given_map *gm, struct seen *sn, struct taken *tm,
+    const struct word_index *ix, const struct by_last *bl, uint32_t src)
 {
-	const char *w;
-	size_t n = given_of(from, &f[from->field], gm->given, &w);
-	if (!n || !given_slot(gm, hash_bytes(w, n))->full)
+	if (!r->n || !gm->v[r->slot].full)
 		return;
 	const struct normtext *t = f[from->field].t;
 	const struct token *g = &f[from->field].tk->v[from->tok0];
-	struct name nm = {w, n, orig_last_cp(t, g), NULL, NULL, 0, 0, NULL, 0,
-	    gm->given};
+	struct name nm = {r->w, r->n, orig_last_cp(t, g), NULL, NULL, 0, 0, NULL,
+	    0, gm->given};
 	if (seen_before(sn, t, g, 1, nm.last_cp, 2))
 		return;
 	size_t before = m->n;
@@ -810,17 +850,19 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (f[fi].t)
 			words += f[fi].tk->n;
 	struct word_index ix = {0};
-	struct by_last bl = {.next = NULL};
+	struct by_last bl; /* its 4 KB of heads are set by by_last_build */
+	bl.next = NULL;
+	bl.first_n = bl.words = 0;
 	if (n0 * words > 2000000)
 		index_build(&ix, f);
 	else
 		by_last_build(&bl, f, words, ps);
-	struct seen sn = {NULL, 0};
+	struct seen sn;
 	size_t slots = 16;
 	while (slots < 2 * n0)
 		slots *= 2;
-	if (!(sn.v = calloc(slots, sizeof *sn.v)))
-		abort();
+	sn.v = ps->seen = scratch_zeroed(ps->seen, &ps->seen_cap, slots,
+	    sizeof *sn.v);
 	sn.mask = slots - 1;
 	/* one-word persons found by a rule: few, but a hostile article could
 	 * make them and the names both many (each name visits each) */
@@ -830,7 +872,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		lone.n = 0;
 	struct given_map gm = {given, NULL, 0};
 	if (given)
-		given_build(&gm, m, f, n0);
+		given_build(&gm, m, f, n0, ps);
 	/* identities first, so that what a one-word mention then carries
 	 * is the full name's */
 	for (size_t i = 0; i < n0 && lone.n; i++) {
@@ -841,13 +883,12 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		struct name nm;
 		if (family_name(&from, &f[from.field], given, &nm) && !nm.lead)
 			adopt(m, &lone, f, &nm, &from);
-		const char *w;
-		size_t n;
-		if (gm.mask && (n = given_of(&from, &f[from.field], given, &w)) &&
-		    given_slot(&gm, hash_bytes(w, n))->full) {
+		const struct given_ref *r = gm.mask ? &ps->gref[i] : NULL;
+		if (r && r->n && gm.v[r->slot].full) {
 			const struct token *g = &f[from.field].tk->v[from.tok0];
-			nm = (struct name){w, n, orig_last_cp(f[from.field].t, g),
-			    NULL, NULL, 0, 0, NULL, 0, NULL};
+			nm = (struct name){r->w, r->n,
+			    orig_last_cp(f[from.field].t, g), NULL, NULL, 0, 0, NULL,
+			    0, NULL};
 			adopt(m, &lone, f, &nm, &from);
 		}
 	}
@@ -901,11 +942,10 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	for (size_t i = 0; i < n0 && gm.mask; i++) {
 		struct mention from = m->v[i];
 		if (f[from.field].t)
-			tag_given(m, f, &from, &gm, &sn, &tm, &ix, &bl, src);
+			tag_given(m, f, &from, &ps->gref[i], &gm, &sn, &tm, &ix,
+			    &bl, src);
 	}
-	free(gm.v);
 	free(lone.v);
-	free(sn.v);
 	free(ix.v);
 	/* leave the maps zero for the next article: only what take() set */
 	for (size_t i = 0; i < m->n; i++) {
@@ -915,4 +955,26 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 	if (m->n > n0)
 		sort_added(m, n0, ps);
+}
+
+size_t propagate_scratch_size(const struct propagate_scratch *ps)
+{
+	size_t n = ps->next_cap * sizeof *ps->next + skey_room_size(&ps->sort) +
+	    ps->seen_cap * sizeof *ps->seen +
+	    ps->gslots_cap * sizeof *ps->gslots + ps->gref_cap * sizeof *ps->gref;
+	for (int fi = 0; fi < NFIELDS; fi++)
+		n += ps->taken_cap[fi];
+	return n;
+}
+
+void propagate_scratch_free(struct propagate_scratch *ps)
+{
+	for (int fi = 0; fi < NFIELDS; fi++)
+		free(ps->taken[fi]);
+	free(ps->next);
+	free(ps->seen);
+	free(ps->gslots);
+	free(ps->gref);
+	skey_room_free(&ps->sort);
+	memset(ps, 0, sizeof *ps);
 }

@@ -18,6 +18,9 @@
 #include "skey.h"
 #include "tokenize.h"
 
+struct given_slot;
+struct given_ref;
+
 struct field_view {
 	const struct normtext *t;   /* NULL: field absent */
 	const struct tokens *tk;
@@ -32,6 +35,11 @@ struct propagate_scratch {
 	uint32_t *next;
 	size_t next_cap;
 	struct skey_room sort; /* the added mentions' keys, and them sorted */
+	/* per article, zeroed or overwritten as each begins (propagate.c) */
+	uint64_t *seen;                /* the names looked for already */
+	struct given_slot *gslots;     /* the given names and their bearers */
+	struct given_ref *gref;        /* each found mention's given name */
+	size_t seen_cap, gslots_cap, gref_cap;
 };
 
 /* Adds mentions to m (kept, sorted again by field and start). given: words

@@ -94,51 +94,62 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 	for (size_t i = 0; i < m->n; i++)
 		rs->order[i] = (size_t)(rs->sort.keys[i].lo & UINT32_MAX);
 
+	/* order[] is by field first: each field's mentions are one run */
+	size_t k0 = 0;
 	for (int f = 0; f < NFIELDS; f++) {
+		size_t k1 = k0;
+		while (k1 < m->n && m->v[rs->order[k1]].field == f)
+			k1++;
+		if (k1 == k0)
+			continue;
 		size_t need = ncp[f] + 1;
 		if (rs->cap < need) {
+			/* every slot -1 between calls: only what a kept
+			 * mention took is set, and set back after the field */
+			size_t old = rs->cap;
 			rs->cap = need * 2;
 			rs->owner = realloc(rs->owner, rs->cap * sizeof *rs->owner);
 			if (!rs->owner)
 				abort();
+			memset(rs->owner + old, 0xff, (rs->cap - old) * sizeof *rs->owner);
 		}
-		/* Only the code points under this field's mentions are read
-		 * below (a mention's start even when it is empty): clear
-		 * those, not the whole field. */
-		for (size_t k = 0; k < m->n; k++) {
-			const struct mention *x = &m->v[k];
-			if (x->field != f)
-				continue;
-			rs->owner[x->start] = -1;
-			for (uint32_t c = x->start + 1; c < x->end; c++)
-				rs->owner[c] = -1;
-		}
+		int32_t *owner = rs->owner;
 		size_t ng = gather_gazetteer(m, f, rs);
-		for (size_t k = 0; k < m->n; k++) {
+		for (size_t k = k0; k < k1; k++) {
 			struct mention *x = &m->v[rs->order[k]];
-			if (x->field != f)
-				continue;
 			if (x->kind == SRC_RULE && ng && crosses(m, x, rs, ng))
 				continue;
-			int32_t first = rs->owner[x->start];
-			int free_all = 1, inside_one = first >= 0;
-			for (uint32_t c = x->start; c < x->end; c++) {
-				if (rs->owner[c] >= 0)
-					free_all = 0;
-				if (rs->owner[c] != first)
-					inside_one = 0;
+			/* free (all -1) or inside one mention (all the same
+			 * owner): either way every code point as the first.
+			 * A kept mention owns its whole span and no other, so
+			 * inside it is x ending where it ends or before. */
+			int32_t first = owner[x->start];
+			int same;
+			if (first >= 0) {
+				same = x->end <= m->v[first].end;
+			} else {
+				uint32_t c = x->start;
+				while (c < x->end && owner[c] < 0)
+					c++;
+				same = c == x->end;
 			}
-			if (free_all) {
+			if (same && (first < 0 || x->start == x->end)) {
 				x->keep = 1;
 				for (uint32_t c = x->start; c < x->end; c++)
-					rs->owner[c] = (int32_t)rs->order[k];
-			} else if (nested && inside_one &&
-			    m->v[first].nested == 0 &&
+					owner[c] = (int32_t)rs->order[k];
+			} else if (nested && same && m->v[first].nested == 0 &&
 			    !(m->v[first].start == x->start && m->v[first].end == x->end)) {
 				x->keep = 1;
 				x->nested = 1;
 			}
 		}
+		for (size_t k = k0; k < k1; k++) {
+			const struct mention *x = &m->v[rs->order[k]];
+			if (x->keep && !x->nested)
+				memset(owner + x->start, 0xff,
+				    (x->end - x->start) * sizeof *owner);
+		}
+		k0 = k1;
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < m->n; i++)

@@ -15,7 +15,8 @@
 #include "mention.h"
 #include "skey.h"
 
-/* owner: scratch of at least max(end) int32 slots per field, reused. */
+/* owner: scratch of at least max(end) int32 slots per field, reused, each
+ * -1 between calls. */
 struct resolve_scratch {
 	int32_t *owner;
 	size_t cap;

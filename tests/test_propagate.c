@@ -58,6 +58,29 @@ int main(void)
 	for (size_t i = 1; i < m.n; i++)
 		CHECK(m.v[i - 1].start < m.v[i].start);
 
+	/* a Latin family name wants its capital: "berg" is no Berg */
+	m.n = 0;
+	const char *b = "Anna Berg spoke. The berg melted, and Berg left.";
+	CHECK(normalize(&t, b, strlen(b)) == 0 && tokenize(&t, &tk) == 0);
+	found(&m, 0, 2, 0, 1);
+	propagate(&m, f, &arena, &ps, NULL);
+	CHECK(m.n == 2 && m.v[1].start == 38 && m.v[1].id == 1);
+
+	/* a last word that is Arabic in the original but not once normalized
+	 * (Arabic-Indic digits fold to ASCII ones) is found in every word
+	 * that reads the same, Arabic or not */
+	m.n = 0;
+	const char *d = "محمد ٢٠٢٤ قال. ثم 2024 و ٢٠٢٤ اليوم.";
+	CHECK(normalize(&t, d, strlen(d)) == 0 && tokenize(&t, &tk) == 0);
+	CHECK(tk.n == 8 && (tk.v[1].flags & TOK_ARABIC) &&
+	    !(tk.v[4].flags & (TOK_ARABIC | TOK_CAP | TOK_ALLCAPS)));
+	found(&m, 0, 2, 0, 1);
+	propagate(&m, f, &arena, &ps, NULL);
+	CHECK(m.n == 3);
+	for (size_t i = 1; i < m.n; i++)
+		CHECK(m.v[i].id == 1 && m.v[i].kind == SRC_PROPAGATION &&
+		    m.v[i].tok0 == (i == 1 ? 4 : 6));
+
 	free(m.v);
 	buf_free(&arena);
 	propagate_scratch_free(&ps);

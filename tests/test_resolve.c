@@ -57,6 +57,18 @@ int main(void)
 	CHECK(!resolve_overlaps(&m, FIELD_TEXT, 60, 61));
 	CHECK(!resolve_overlaps(&m, FIELD_TITLE, 50, 61));
 
+	/* inside up to the winner's end: nested; one past it: dropped;
+	 * starting free and running into it: dropped */
+	m.n = 0;
+	add(&m, 50, 60, 50, SRC_GAZETTEER);
+	add(&m, 55, 60, 50, SRC_GAZETTEER);
+	add(&m, 56, 61, 50, SRC_GAZETTEER);
+	add(&m, 47, 51, 50, SRC_GAZETTEER);
+	resolve(&m, ncp, 1, &rs);
+	CHECK(m.n == 2);
+	CHECK(m.v[0].start == 50 && !m.v[0].nested);
+	CHECK(m.v[1].start == 55 && m.v[1].end == 60 && m.v[1].nested);
+
 	/* many disjoint mentions, given backwards and the fields
 	 * interleaved: all kept, in reading order */
 	m.n = 0;
@@ -71,6 +83,19 @@ int main(void)
 		CHECK(m.v[i - 1].field < m.v[i].field ||
 		    (m.v[i - 1].field == m.v[i].field &&
 		    m.v[i - 1].start < m.v[i].start));
+
+	/* the scratch keeps no owner from one call to the next: the same
+	 * spans again, and one inside a span kept before, are all free */
+	m.n = 0;
+	for (uint32_t i = 100; i-- > 0;)
+		add(&m, 4 * i, 4 * i + 1 + i % 3, 50, SRC_RULE)
+		    ->field = (uint8_t)(i % 5 == 0 ? FIELD_TITLE : FIELD_TEXT);
+	add(&m, 797, 798, 50, SRC_RULE); /* inside 796..798 of the call before */
+	resolve(&m, ncp, 1, &rs);
+	CHECK(m.n == 101);
+	CHECK(m.v[100].start == 797 && m.v[100].field == FIELD_TEXT);
+	for (size_t i = 0; i < m.n; i++)
+		CHECK(!m.v[i].nested);
 	free(m.v);
 	resolve_scratch_free(&rs);
 	return test_done("resolve");
