@@ -46,6 +46,9 @@ static const struct {
 	    "Articles waiting for a worker."},
 	{"in_flight", "nerd_in_flight", "gauge",
 	    "Articles held by workers."},
+	{"reloading_s", "nerd_reloading_seconds", "gauge",
+	    "Seconds the spawner has been building a reload's engine "
+	    "(0: no reload under way)."},
 	{"generation", "nerd_generation", "gauge",
 	    "Engine generation serving (1 at start, +1 per reload)."},
 	{"curve", "nerd_curve_enabled", "gauge",

@@ -921,6 +921,10 @@ static json_t *current_stats(struct master *m)
 	    json_integer((json_int_t)dispatch_in_flight(&m->disp)));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "spawner_pid", json_integer(m->spawner.pid));
+	/* how long the spawner has been building a reload's engine: the
+	 * old generation serves meanwhile (reload_begin) */
+	json_object_set_new(o, "reloading_s", json_real(m->load.active ?
+	    now_s() - m->load.t0 : 0.0));
 	/* Connections (sockmon.h, zap.h): disconnects are those of the
 	 * ingest sockets' producers, which include ZMQ_MAXMSGSIZE drops. */
 	uint64_t disc = 0, hs = 0;

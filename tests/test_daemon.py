@@ -802,6 +802,8 @@ def case_reload_serving():
         check(st["generation"] == gen0 and st["reloads"] == 0,
               f"generation {st['generation']}, reloads {st['reloads']} "
               f"before the build ended", d)
+        check(st["reloading_s"] > 0, f"stats say no reload under way: "
+              f"reloading_s {st['reloading_s']}", d)
         check(waiter.poll() is None, "ctl reload answered before its "
               "reload was done", d)
         os.kill(sp, signal.SIGCONT)
@@ -813,8 +815,9 @@ def case_reload_serving():
               f"one for the three asked meanwhile", d)
         time.sleep(1.0)           # a third reload would be under way now
         st = d.ctl("stats")
-        check(st["generation"] == gen0 + 2 and st["reloads"] == 2,
-              f"generation {st['generation']}, reloads {st['reloads']}", d)
+        check(st["generation"] == gen0 + 2 and st["reloads"] == 2 and
+              st["reloading_s"] == 0, f"generation {st['generation']}, "
+              f"reloads {st['reloads']}, reloading_s {st['reloading_s']}", d)
         arts2 = articles(200, seed=8)
         push(d, arts2)
         check(col.wait_for(lambda c: len(c.annotations()) >=
