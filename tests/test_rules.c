@@ -267,6 +267,29 @@ static const char *tag_texts(struct engine *en, const char *lang,
 	return got;
 }
 
+/* An engine of the fixture gazetteers and the rules in text, built from
+ * a rules directory made for it (and removed: the engine keeps nothing
+ * of the files). */
+static struct engine *engine_of_rules(const char *text)
+{
+	char dir[] = "/tmp/nerd-test-rules-XXXXXX", path[64], err[512];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/test.rules", dir);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (!fp)
+		return NULL;
+	fputs(text, fp);
+	fclose(fp);
+	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err,
+	    sizeof err);
+	if (!en)
+		fprintf(stderr, "engine_build: %s\n", err);
+	unlink(path);
+	rmdir(dir);
+	return en;
+}
+
 /*
  * context WORDS, near N: the rule runs at its (rare) trigger words, and a
  * match counts only within N bytes of a context word, on either side; a
@@ -292,13 +315,8 @@ static void test_context(void)
 	CHECK(d.errors == 1 && strstr(d.first, "e.rules:1: error: rule e: context names no words") != NULL);
 	rule_defs_free(defs, n);
 
-	char dir[] = "/tmp/nerd-test-context-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char path[64];
-	snprintf(path, sizeof path, "%s/context.rules", dir);
-	FILE *fp = fopen(path, "w");
-	CHECK(fp != NULL);
-	fputs("rule club\ntype ORGANIZATION\nlang en\nview original\n"
+	char got[256];
+	struct engine *en = engine_of_rules("rule club\ntype ORGANIZATION\nlang en\nview original\n"
 	    "trigger Alpha\nanchor trigger\ncontext goal\nnear 250\n"
 	    "pattern \\bAlpha\\b\n\n"
 	    "rule span\ntype ORGANIZATION\nlang en\nview original\n"
@@ -306,10 +324,7 @@ static void test_context(void)
 	    "pattern \\bBravo(?: x)+\n\n"
 	    "rule club-ar\ntype ORGANIZATION\nlang ar\ntrigger ليون\n"
 	    "anchor trigger\ncontext هدف\nnear 100\n"
-	    "pattern (?:^|(?<=\\s))[وف]?[بلك]?(?<m>ليون)(?!\\p{Arabic})\n", fp);
-	fclose(fp);
-	char err[512], got[256];
-	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	    "pattern (?:^|(?<=\\s))[وف]?[بلك]?(?<m>ليون)(?!\\p{Arabic})\n");
 	CHECK(en != NULL);
 	if (en) {
 		struct buf t = {0};
@@ -356,8 +371,6 @@ static void test_context(void)
 		buf_free(&t);
 		engine_close(&en);
 	}
-	unlink(path);
-	rmdir(dir);
 }
 
 /*
@@ -369,21 +382,13 @@ static void test_context(void)
  */
 static void test_context_edges(void)
 {
-	char dir[] = "/tmp/nerd-test-context2-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char path[64];
-	snprintf(path, sizeof path, "%s/context.rules", dir);
-	FILE *fp = fopen(path, "w");
-	CHECK(fp != NULL);
-	fputs("rule club\ntype ORGANIZATION\nlang en\nview original\n"
+	char got[256];
+	struct engine *en = engine_of_rules("rule club\ntype ORGANIZATION\nlang en\nview original\n"
 	    "trigger Alpha\nanchor trigger\ncontext goal\nnear 50\n"
 	    "pattern \\bAlpha\\b\n\n"
 	    "rule ref\ntype ORGANIZATION\nlang en\nview original\n"
 	    "trigger goal\nanchor near 50\n"
-	    "pattern \\bBravo\\b\n", fp);
-	fclose(fp);
-	char err[512], got[256];
-	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	    "pattern \\bBravo\\b\n");
 	CHECK(en != NULL);
 	int bad = 0;
 	if (en) {
@@ -436,8 +441,6 @@ static void test_context_edges(void)
 		engine_close(&en);
 	}
 	CHECK(bad == 0);
-	unlink(path);
-	rmdir(dir);
 }
 
 int main(void)
@@ -500,49 +503,26 @@ int main(void)
 	char err[512];
 	/* ... and the window it gives: a narrow rule finds its word next to
 	 * the trigger, not 100 bytes away; a default one finds both */
-	char dir[] = "/tmp/nerd-test-near-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char path[64];
-	snprintf(path, sizeof path, "%s/near.rules", dir);
-	FILE *fp = fopen(path, "w");
-	CHECK(fp != NULL);
-	fputs("rule narrow\ntype PERSON\nlang en\nview original\ntrigger cue\n"
-	    "anchor near 20\npattern \\b(?:Alpha|Gamma)\\b\n\n"
-	    "rule wide\ntype ORGANIZATION\nlang en\nview original\ntrigger cue\n"
-	    "pattern \\b(?:Beta|Delta)\\b\n", fp);
-	fclose(fp);
-	struct engine *en = engine_build(FIXTURES "/gazetteers", dir, err, sizeof err);
+	struct engine *en = engine_of_rules("rule narrow\ntype PERSON\nlang en\n"
+	    "view original\ntrigger cue\nanchor near 20\n"
+	    "pattern \\b(?:Alpha|Gamma)\\b\n\n"
+	    "rule wide\ntype ORGANIZATION\nlang en\nview original\n"
+	    "trigger cue\npattern \\b(?:Beta|Delta)\\b\n");
 	CHECK(en != NULL);
 	if (en) {
 		struct buf nt = {0};
+		char got[256];
 		buf_adds(&nt, "the cue Gamma Delta");
 		for (int i = 0; i < 20; i++)
 			buf_adds(&nt, " word");
 		buf_adds(&nt, " Alpha Beta.");
-		struct article na = {.id = "n", .lang = "en", .text = nt.data, .text_len = nt.len};
-		struct annotate_opts no = {0};
-		struct annotate_stats nst;
-		struct buf nout = {0};
-		struct scratch *ns = scratch_new();
-		CHECK(engine_annotate(en, ns, &na, &no, &nout, &nst, err, sizeof err) == 0);
-		json_t *nr = json_loadb(nout.data, nout.len, 0, NULL);
-		json_t *ents = json_object_get(nr, "entities");
-		char got[128] = "";
-		for (size_t i = 0; i < json_array_size(ents); i++) {
-			strcat(got, json_string_value(json_object_get(json_array_get(ents, i), "text")));
-			strcat(got, ";");
-		}
+		tag_texts(en, "en", buf_cstr(&nt), got);
 		CHECK(!strcmp(got, "Gamma;Delta;Beta;"));
 		if (strcmp(got, "Gamma;Delta;Beta;"))
 			fprintf(stderr, "near: found %s\n", got);
-		json_decref(nr);
-		buf_free(&nout);
 		buf_free(&nt);
-		scratch_destroy(&ns);
 		engine_close(&en);
 	}
-	unlink(path);
-	rmdir(dir);
 
 	struct engine *e = engine_build(FIXTURES "/gazetteers", FIXTURES "/rules",
 	    err, sizeof err);
