@@ -762,6 +762,22 @@ def case_spawner():
         d.close()
 
 
+def wait_log(d, text, what, timeout=10):
+    """Wait until the daemon's log says text; fail with what if not."""
+    t0 = time.time()
+    while text not in d.log() and time.time() - t0 < timeout:
+        time.sleep(0.05)
+    check(text in d.log(), what, d)
+
+
+def stop_spawner(d):
+    """SIGSTOP the spawner, so that a reload's build lasts until SIGCONT.
+    Returns its pid and the generation serving."""
+    st = d.ctl("stats")
+    os.kill(st["spawner_pid"], signal.SIGSTOP)
+    return st["spawner_pid"], st["generation"]
+
+
 def case_reload_serving():
     """The master serves on while the spawner builds a reload's engine
     (here: the spawner stopped, so that the build never ends on its
@@ -772,25 +788,16 @@ def case_reload_serving():
     sp = None
     try:
         col = Collector(d)
-        st = d.ctl("stats")
-        sp, gen0 = st["spawner_pid"], st["generation"]
-        os.kill(sp, signal.SIGSTOP)
+        sp, gen0 = stop_spawner(d)
         d.kill(signal.SIGHUP)
-        t0 = time.time()
-        while "reloading" not in d.log() and time.time() - t0 < 10:
-            time.sleep(0.05)
-        check("reloading" in d.log(), "SIGHUP not taken", d)
+        wait_log(d, "reloading", "SIGHUP not taken")
         # a ctl reload now waits for the reload after the one under way
         waiter = subprocess.Popen([NERD, "ctl", "-e", d.control, "-t",
                                    "60000", "reload"],
                                   stdout=subprocess.PIPE, text=True)
         # the ask must reach the master before the spawner resumes, or it
         # asks for a third reload (generation + 3): wait until it has
-        t0 = time.time()
-        while ("it follows" not in d.log() and waiter.poll() is None and
-               time.time() - t0 < 30):
-            time.sleep(0.05)
-        check("it follows" in d.log(), "ctl reload not taken", d)
+        wait_log(d, "it follows", "ctl reload not taken", 30)
         d.kill(signal.SIGHUP)
         d.kill(signal.SIGHUP)
         arts = articles(500, seed=7)
@@ -851,13 +858,9 @@ def case_reload_hung_spawner():
     sp = None
     try:
         col = Collector(d)
-        st = d.ctl("stats")
-        sp, gen0 = st["spawner_pid"], st["generation"]
-        os.kill(sp, signal.SIGSTOP)
+        sp, gen0 = stop_spawner(d)
         d.kill(signal.SIGHUP)
-        t0 = time.time()
-        while "reloading" not in d.log() and time.time() - t0 < 10:
-            time.sleep(0.05)
+        wait_log(d, "reloading", "SIGHUP not taken")
         for pid in d.worker_pids():
             os.kill(pid, signal.SIGKILL)
         arts = articles(50, seed=3)
@@ -889,16 +892,12 @@ def case_reload_stop_waiter():
     d = Daemon(NERD, workers=2).start()
     sp = None
     try:
-        sp = d.ctl("stats")["spawner_pid"]
-        os.kill(sp, signal.SIGSTOP)
+        sp, _ = stop_spawner(d)
         waiter = subprocess.Popen([NERD, "ctl", "-e", d.control, "-t",
                                    "20000", "reload"],
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
-        t0 = time.time()
-        while "reloading" not in d.log() and time.time() - t0 < 10:
-            time.sleep(0.05)
-        check("reloading" in d.log(), "ctl reload not taken", d)
+        wait_log(d, "reloading", "ctl reload not taken")
         rc = d.stop()
         out, _ = waiter.communicate(timeout=30)
         check(rc == 0, f"daemon exit {rc}", d)
