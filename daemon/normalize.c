@@ -71,20 +71,10 @@ static inline void count_up8(uint32_t *dst, uint32_t base)
 static inline unsigned fold_arabic8(const unsigned char *p, char *out)
 {
 	const __m128i v = _mm_loadu_si128((const void *)p);
-	/* the code point's UTF-8 bytes in order (lead byte high), for a
-	 * range test: D8 A1 (U+0621) to D9 8A (U+064A), as signed lanes */
-	__m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
-	__m128i ok = _mm_and_si128(
-	    _mm_cmpgt_epi16(be, _mm_set1_epi16((short)0xD8A0)),
-	    _mm_cmplt_epi16(be, _mm_set1_epi16((short)0xD98B)));
-	/* the second byte a continuation byte (valid UTF-8 says so, but
-	 * the range would take D8 C0..D9 7F), and not tatweel (D9 80) */
-	ok = _mm_and_si128(ok, _mm_cmpeq_epi16(
-	    _mm_and_si128(v, _mm_set1_epi16((short)0xC000)),
-	    _mm_set1_epi16((short)0x8000)));
+	/* D8 A1 (U+0621) to D9 8A (U+064A), but tatweel (D9 80) */
+	__m128i ok = utf8_pairs_between(v, 0xD8A0, 0xD98B);
 	ok = _mm_andnot_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)0x80D9)), ok);
-	unsigned k = (unsigned)__builtin_ctz(
-	    ~(unsigned)_mm_movemask_epi8(ok) | 0x10000) / 2;
+	unsigned k = utf8_pairs_run(ok);
 	/* the folds: each a sixteen-bit difference added where it applies */
 	__m128i d = _mm_and_si128(
 	    _mm_cmpeq_epi16(v, _mm_set1_epi16((short)0xA2D8)), /* آ */

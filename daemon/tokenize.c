@@ -163,16 +163,7 @@ static const uint8_t ascii_word[256] = {
 static inline unsigned arabic_word8(const unsigned char *p)
 {
 	const __m128i v = _mm_loadu_si128((const void *)p);
-	__m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
-	__m128i w = _mm_and_si128(
-	    _mm_cmpgt_epi16(be, _mm_set1_epi16((short)0xD89F)),
-	    _mm_cmplt_epi16(be, _mm_set1_epi16((short)0xD9AA)));
-	/* the second byte a continuation byte: the range alone would take
-	 * D8 C0..D9 7F, which valid UTF-8 never has */
-	w = _mm_and_si128(w, _mm_cmpeq_epi16(
-	    _mm_and_si128(v, _mm_set1_epi16((short)0xC000)),
-	    _mm_set1_epi16((short)0x8000)));
-	return (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(w) | 0x10000) / 2;
+	return utf8_pairs_run(utf8_pairs_between(v, 0xD89F, 0xD9AA));
 }
 #endif
 

@@ -66,4 +66,35 @@ static inline int utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * Eight two-byte code points at once (normalize.c, tokenize.c): v holds
+ * sixteen bytes of UTF-8 read as sixteen-bit lanes (lead byte low, as in
+ * memory). The mask of the lanes whose two bytes, lead byte first, lie
+ * strictly between lo and hi (as signed sixteen-bit numbers: both bounds
+ * in C0..DF) and whose second byte is a continuation byte (the range
+ * alone would take lead, C0..FF, which valid UTF-8 never has).
+ */
+static inline __m128i utf8_pairs_between(__m128i v, uint16_t lo, uint16_t hi)
+{
+	__m128i be = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+	__m128i in = _mm_and_si128(
+	    _mm_cmpgt_epi16(be, _mm_set1_epi16((short)lo)),
+	    _mm_cmplt_epi16(be, _mm_set1_epi16((short)hi)));
+	return _mm_and_si128(in, _mm_cmpeq_epi16(
+	    _mm_and_si128(v, _mm_set1_epi16((short)0xC000)),
+	    _mm_set1_epi16((short)0x8000)));
+}
+
+/* How many lanes of a mask from utf8_pairs_between, from the first, are
+ * set: the run of such code points at the start of the sixteen bytes. */
+static inline unsigned utf8_pairs_run(__m128i mask)
+{
+	return (unsigned)__builtin_ctz(
+	    ~(unsigned)_mm_movemask_epi8(mask) | 0x10000) / 2;
+}
+#endif
+
 #endif
