@@ -787,19 +787,15 @@ static int run_rules(const struct engine *e, struct scratch *s, int field,
 			size_t lo = 0, hi = 0;
 			c.tok = f->v[k].tok;
 			for (; k < j; k++) {
-				const struct token *w = &tk->v[f->v[k].tok];
-				size_t b = tok_b(t, w, norm), e2 = tok_e(t, w, norm);
-				size_t near = (size_t)d->near;
-				size_t wlo = b > near ? b - near : 0;
-				size_t whi = e2 + near < n ? e2 + near : n;
+				size_t wlo, whi;
+				tok_window(t, &tk->v[f->v[k].tok], norm, subj, n,
+				    (size_t)d->near, &wlo, &whi);
 				if (hi && wlo > hi)
 					break;
 				if (!hi)
 					lo = wlo;
 				hi = whi;
 			}
-			lo = char_start(subj, n, lo);
-			hi = char_start(subj, n, hi);
 			if (ruleset_run(e->rules, s->rs, r, subj, lo, hi, on_hit, &c) < 0)
 				hit_limit = 1;
 		}
