@@ -136,21 +136,49 @@ control = bind:{self.control}
         self.ctx = zmq.Context.instance()
         self.proc = None
 
+    # How long start() waits for the daemon to answer.
+    start_timeout = 30
+
+    def command(self):
+        return [self.nerd, "serve", "-v", "-c", self.conf]
+
+    def rebind(self):
+        """New ports for the four endpoints, in the config file too."""
+        with open(self.conf) as f:
+            conf = f.read()
+        for attr, port in zip(("ingest", "acked", "output", "control"),
+                              free_ports(4)):
+            new = f"tcp://127.0.0.1:{port}"
+            conf = conf.replace(getattr(self, attr) + "\n", new + "\n")
+            setattr(self, attr, new)
+        with open(self.conf, "w") as f:
+            f.write(conf)
+
     def start(self):
-        self.logf = open(self.logpath, "w")
-        self.proc = subprocess.Popen([self.nerd, "serve", "-v", "-c", self.conf],
-                                     stderr=self.logf)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
+        """Start the daemon and wait until it answers. free_ports() can
+        only promise ports that were free: under `ctest -j` another
+        process may take one (its own connection's local port) before
+        the daemon binds it. The daemon then exits saying so, and starts
+        again here on new ports."""
+        for attempt in range(5):
+            self.logf = open(self.logpath, "w")
+            self.proc = subprocess.Popen(self.command(), stderr=self.logf)
+            deadline = time.time() + self.start_timeout
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    if self.ctl("stats", timeout=500)["workers"]:
+                        return self
+                except TimeoutError:
+                    pass
+            else:
+                raise RuntimeError("nerd serve did not answer:\n" + self.log())
+            if "Address already in use" not in self.log() or attempt == 4:
                 raise RuntimeError("nerd serve exited:\n" + self.log())
-            try:
-                r = self.ctl("stats", timeout=500)
-                if len(r["workers"]) >= 1 and all(True for w in r["workers"]):
-                    return self
-            except TimeoutError:
-                pass
-        raise RuntimeError("nerd serve did not answer:\n" + self.log())
+            sys.stderr.write("a port was taken before nerd serve bound it: "
+                             "starting again on new ports\n")
+            self.rebind()
 
     def log(self):
         with open(self.logpath, errors="replace") as f:

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import time
 
@@ -62,25 +61,15 @@ class ValgrindDaemon(Daemon):
     """The harness's daemon, started under valgrind; each process writes
     its own report (vg.PID) to the temporary folder."""
 
-    def start(self):
-        self.logf = open(self.logpath, "w")
-        cmd = [VALGRIND, "--quiet", "--leak-check=full",
-               "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-               "--error-exitcode=1",
-               "--trace-children=yes", "--child-silent-after-fork=no",
-               "--log-file=" + os.path.join(self.tmp, "vg.%p"),
-               self.nerd, "serve", "-v", "-c", self.conf]
-        self.proc = subprocess.Popen(cmd, stderr=self.logf)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("nerd serve exited:\n" + self.log())
-            try:
-                if self.ctl("stats", timeout=1000)["workers"]:
-                    return self
-            except TimeoutError:
-                pass
-        raise RuntimeError("nerd serve did not answer:\n" + self.log())
+    start_timeout = 120
+
+    def command(self):
+        return [VALGRIND, "--quiet", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                "--error-exitcode=1",
+                "--trace-children=yes", "--child-silent-after-fork=no",
+                "--log-file=" + os.path.join(self.tmp, "vg.%p"),
+                self.nerd, "serve", "-v", "-c", self.conf]
 
 
 def main():
