@@ -89,6 +89,8 @@ struct reload_waiter {
  */
 struct loading {
 	int active, again;
+	int restart;               /* the load is a restarted spawner's first
+				    * (restart_spawner), not a reload */
 	int timed_out;             /* the spawner was killed for taking too long */
 	unsigned seq;              /* loads begun so far */
 	int fresh;                 /* the spawner was started for it */
@@ -109,6 +111,8 @@ struct master {
 	char ruleset[24];          /* the serving engine's (image.h) */
 	struct loading load;       /* a reload under way (see reload_begin) */
 	double next_fill;          /* see fill_workers */
+	int spawner_quiet;         /* failed spawner starts since it last ran:
+				    * one warning per outage, not per second */
 	int verbose;
 	int curve;                 /* [security] curve_server_secret is set */
 	uint8_t server_secret[CURVE_KEY_BYTES];   /* wiped once applied */
@@ -309,38 +313,72 @@ static int spawner_up(struct master *m, int *fresh, char *err, size_t errlen)
 	return spawner_start(&m->spawner, m->verbose, err, errlen);
 }
 
+/* A spawner could not start, or could not load: none runs, and no worker
+ * can start until fill_workers tries again, a second later. */
+static void restart_failed(struct master *m, const char *err)
+{
+	if (!m->spawner_quiet++)
+		log_warnx("no spawner: %s; no worker can start until one does "
+		    "(trying again every second)", err);
+	spawner_stop(&m->spawner);
+	m->next_fill = now_s() + 1.0;
+}
+
 /*
- * Start a spawner and have it load the engine, when none runs. Its engine
- * is built from the files as they are now: should they have changed since
- * the serving generation was loaded, its workers would not be that
- * generation's, so a new one starts, as after a reload. Returns 0 when a
- * spawner is ready.
+ * Start a spawner when none runs, and have it load the engine. The master
+ * serves on with the workers it has while the engine builds (a load like
+ * a reload's: check_load bounds it, reloads asked for meanwhile follow
+ * it), and restart_end takes the answer. Returns 0 when a spawner is
+ * ready.
  */
 static int restart_spawner(struct master *m)
 {
-	char err[1024], rs[24];
-	static int quiet;          /* one warning per outage, not per second */
+	char err[1024];
 	int fresh;
+	if (m->spawner.fd != -1)
+		return 0;
 	if (spawner_up(m, &fresh, err, sizeof err) == -1 ||
-	    (fresh && load_engine(m, rs, err, sizeof err) == -1)) {
-		if (!quiet++)
-			log_warnx("no spawner: %s; no worker can start until "
-			    "one does (trying again every second)", err);
-		spawner_stop(&m->spawner);
+	    spawner_load_begin(&m->spawner, m->cfg.image, m->cfg.gazetteers,
+	    m->cfg.rules, err, sizeof err) == -1) {
+		restart_failed(m, err);
 		return -1;
 	}
-	if (!fresh)
-		return 0;
-	quiet = 0;
-	log_info("spawner restarted, pid %d, ruleset %s", (int)m->spawner.pid,
-	    rs);
-	if (strcmp(rs, m->ruleset)) {
+	struct loading *l = &m->load;
+	l->active = l->restart = l->fresh = 1;
+	l->timed_out = 0;
+	l->t0 = now_s();
+	return -1; /* workers start once it has loaded */
+}
+
+/*
+ * The restarted spawner's answer. Its engine was built from the files as
+ * they are now: should they have changed since the serving generation was
+ * loaded, its workers would not be that generation's, so a new one
+ * starts, as after a reload.
+ */
+static void restart_end(struct master *m)
+{
+	struct loading *l = &m->load;
+	char err[1024], rs[24];
+	l->active = l->restart = 0;
+	m->next_fill = 0;    /* the missing workers, now */
+	if (spawner_load_end(&m->spawner, rs, err, sizeof err) == -1) {
+		if (l->timed_out)
+			snprintf(err, sizeof err, "the build took longer than "
+			    "reload_timeout_s (%u s): abandoned",
+			    m->cfg.reload_timeout_s);
+		restart_failed(m, err);
+		return;
+	}
+	m->spawner_quiet = 0;
+	log_info("spawner restarted, pid %d: engine built in %.0f ms, "
+	    "ruleset %s", (int)m->spawner.pid, (now_s() - l->t0) * 1000, rs);
+	if (strcmp(rs, m->ruleset) && !m->stopping) {
 		log_warnx("the engine's files changed since generation %u was "
 		    "loaded (ruleset %s, now %s): starting generation %u",
 		    m->generation, m->ruleset, rs, m->generation + 1);
 		start_generation(m, rs);
 	}
-	return 0;
 }
 
 /*
@@ -388,14 +426,18 @@ static void spawner_died(struct master *m, int st)
 		else
 			snprintf(why, sizeof why, "the spawner died building "
 			    "the engine");
-		m->load.active = m->load.timed_out = 0;
-		reload_failed(m, why);
+		int restart = m->load.restart;
+		m->load.active = m->load.timed_out = m->load.restart = 0;
+		if (restart)
+			restart_failed(m, why);
+		else
+			reload_failed(m, why);
 		/* restart_spawner loads the files anew, and a generation
 		 * follows if they changed: no reload is left to follow */
 		m->load.again = 0;
 		answer_waiters(m, UINT_MAX, why);
 	}
-	if (!m->stopping)
+	if (!m->stopping && !m->spawner_quiet)
 		m->next_fill = 0;    /* fill_workers restarts it now */
 }
 
@@ -646,7 +688,7 @@ static void check_load(struct master *m, double now)
 	kill(m->spawner.pid, SIGKILL);
 }
 
-/* The spawner's pair is readable (or closed) during a reload: its answer. */
+/* The spawner's answer to a reload. */
 static void reload_end(struct master *m)
 {
 	struct loading *l = &m->load;
@@ -681,6 +723,17 @@ static void reload_end(struct master *m)
 		} else
 			answer_waiters(m, l->seq, NULL);
 	}
+}
+
+/* The spawner's pair is readable (or closed) during a load: its answer;
+ * then the reload asked for meanwhile, if one was. */
+static void load_end(struct master *m)
+{
+	struct loading *l = &m->load;
+	if (l->restart)
+		restart_end(m);
+	else
+		reload_end(m);
 	if (l->again && !m->stopping) {
 		l->again = 0;
 		reload_begin(m);
@@ -1430,7 +1483,7 @@ static void serve_loop(struct master *m)
 		 * does not have. (A spawner that died meanwhile ended the load
 		 * already: spawner_died.) */
 		if (i_load >= 0 && it[i_load].revents && m->load.active)
-			reload_end(m);
+			load_end(m);
 
 		now = now_s();
 		if (m->cfg.stats_interval_s > 0 && now >= m->next_stats) {

@@ -762,6 +762,77 @@ def case_spawner():
         d.close()
 
 
+def case_spawner_restart_serving():
+    """A spawner that dies is replaced while the master serves on: the
+    workers it has annotate what arrives while the new spawner builds its
+    engine (here: a gazetteer file that is a FIFO, so that the build waits
+    until the test writes to it). A worker that dies meanwhile starts
+    again once the engine is built."""
+    tmp = tempfile.mkdtemp(prefix="nerd-test-")
+    gz = os.path.join(tmp, "gazetteers")
+    shutil.copytree(os.path.join(SRC, "gazetteers"), gz)
+    fifo = os.path.join(gz, "zz-hold.tsv")
+    d = Daemon(NERD, workers=2, gazetteers=gz, tmp=tmp).start()
+    try:
+        col = Collector(d)
+        sp = d.ctl("stats")["spawner_pid"]
+        os.mkfifo(fifo)
+        os.kill(sp, signal.SIGKILL)
+        t0, st = time.time(), {}
+        while time.time() - t0 < 10:
+            try:
+                st = d.ctl("stats", timeout=2000)
+            except TimeoutError:
+                check(False, "ctl stats unanswered while the new spawner "
+                      "builds: the master waits for it", d)
+            if st["spawner_pid"] not in (0, sp) and st["reloading_s"] > 0:
+                break
+            time.sleep(0.05)
+        check(st["spawner_pid"] not in (0, sp) and st["reloading_s"] > 0,
+              f"no new spawner building: spawner_pid {st['spawner_pid']}, "
+              f"reloading_s {st['reloading_s']}", d)
+        arts = articles(500, seed=8)
+        push(d, arts)
+        ok = col.wait_for(lambda c: len(c.annotations()) >= len(arts), 30)
+        check(ok, f"while the new spawner builds, {len(col.annotations())} "
+              f"of {len(arts)} annotated: the master waits for it", d)
+        victim = d.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        wait_log(d, "start deferred", "the dead worker's start was not "
+                 "deferred until the engine is built")
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the build reads it
+        os.close(fd)                                     # empty: a list of none
+        t0, pids = time.time(), []
+        while time.time() - t0 < 20:
+            st = d.ctl("stats")
+            pids = [w["pid"] for w in st["workers"] if w["ready"] and
+                    not w["retiring"]]
+            if len(pids) == 2 and st["reloading_s"] == 0:
+                break
+            time.sleep(0.1)
+        check(len(pids) == 2 and victim not in pids and
+              st["reloading_s"] == 0, f"after the build: workers "
+              f"{st['workers']}, reloading_s {st['reloading_s']}", d)
+        wait_log(d, "spawner restarted", "the restart was not logged")
+        check(st["reload_failures"] == 0 and st["reloads"] == 0,
+              f"a restart counted as a reload: reloads {st['reloads']}, "
+              f"failures {st['reload_failures']}", d)
+        col2 = Collector(d)
+        arts2 = articles(200, seed=9)
+        push(d, arts2)
+        all_once(col2, arts2, d)
+        print(f"ok: {len(arts)} annotated while the restarted spawner "
+              f"built its engine; the worker killed meanwhile started "
+              f"once it was built; {len(arts2)} more annotated")
+    finally:
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass    # no FIFO, or no build waiting on it
+        d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def wait_log(d, text, what, timeout=10):
     """Wait until the daemon's log says text; fail with what if not."""
     t0 = time.time()
@@ -923,6 +994,7 @@ CASES = {
     "signal_storm": case_signal_storm,
     "silent_worker": case_silent_worker,
     "spawner": case_spawner,
+    "spawner_restart_serving": case_spawner_restart_serving,
     "reload_serving": case_reload_serving,
     "reload_hung_spawner": case_reload_hung_spawner,
     "reload_stop_waiter": case_reload_stop_waiter,
