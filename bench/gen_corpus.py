@@ -38,9 +38,12 @@ PROCLITICS = ["و", "ب", "ل", "ف", "وب", "ول"]
 
 
 def sentences(lang):
+    """The file's sentences, less the one SGML tag left in the Arabic
+    reference (<seg id="1">, line 1690): markup is no news text."""
     path = os.path.join(NTREX, FILES[lang])
     with open(path, encoding="utf-8") as f:
-        return [l.strip() for l in f if l.strip()]
+        lines = (re.sub(r"</?seg[^>]*>", "", l).strip() for l in f)
+        return [l for l in lines if l]
 
 
 def fallback_sentences():
