@@ -196,6 +196,23 @@ control = bind:{self.control}
         s.close()
         return r
 
+    def serving_pids(self, st=None):
+        """The pids of the workers that serve (ready, not retiring), from
+        a stats answer or a new one."""
+        st = st or self.ctl("stats")
+        return [w["pid"] for w in st["workers"] if w["ready"] and
+                not w["retiring"]]
+
+    def wait_serving(self, n, timeout=30):
+        """Wait until n workers serve (start() returns once one does);
+        their pids, fewer if the time ran out."""
+        t0 = time.time()
+        pids = self.serving_pids()
+        while len(pids) < n and time.time() - t0 < timeout:
+            time.sleep(0.05)
+            pids = self.serving_pids()
+        return pids
+
     def worker_pids(self):
         return [w["pid"] for w in self.ctl("stats")["workers"]
                 if not w["retiring"]]

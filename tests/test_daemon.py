@@ -678,13 +678,6 @@ def sockets_of(pid):
     return n
 
 
-def serving(st):
-    """The pids of the workers that serve, in a stats answer: ready, and
-    not retiring."""
-    return [w["pid"] for w in st["workers"] if w["ready"] and
-            not w["retiring"]]
-
-
 def case_spawner():
     """The workers are forked by a single-threaded spawner and re-parented
     to the master (spawner.h). A spawner killed mid-stream is replaced, a
@@ -750,7 +743,7 @@ def case_spawner():
         t0, pids = time.time(), []
         while time.time() - t0 < 10:
             st = d.ctl("stats")
-            pids = serving(st)
+            pids = d.serving_pids(st)
             if len(pids) == 2 and w not in pids and st["spawner_pid"] not in (0, sp2):
                 break
             time.sleep(0.1)
@@ -811,7 +804,7 @@ def case_spawner_restart_serving():
         t0, pids = time.time(), []
         while time.time() - t0 < 20:
             st = d.ctl("stats")
-            pids = serving(st)
+            pids = d.serving_pids(st)
             if len(pids) == 2 and st["reloading_s"] == 0:
                 break
             time.sleep(0.1)

@@ -49,6 +49,9 @@ class Probe:
         self.push.linger = 5000
         self.push.connect(self.d.ingest)
         self.n_good = 0
+        # start() returns once one worker serves: the baseline needs both
+        check(len(self.d.wait_serving(2)) == 2, "the second worker never "
+              "became ready", self.d)
         self.pids = [self.d.proc.pid] + sorted(self.d.worker_pids())
         # Warm up every worker (first articles fault in the engine's
         # pages and grow its scratch), then take the baseline.
