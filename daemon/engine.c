@@ -243,8 +243,7 @@ void scratch_destroy(struct scratch **ps)
 	free(s->fires.v);
 	free(s->fires_by_rule.v);
 	free(s->rule_count);
-	free(s->ids.id);
-	free(s->ids.trig);
+	token_ids_free(&s->ids);
 	rule_scratch_destroy(&s->rs);
 	resolve_scratch_free(&s->res);
 	propagate_scratch_free(&s->prop);
@@ -260,7 +259,7 @@ void scratch_trim(struct scratch *s)
 {
 	size_t held = s->arena.cap + s->m.cap * sizeof *s->m.v +
 	    (s->fires.cap + s->fires_by_rule.cap) * sizeof *s->fires.v +
-	    s->ids.cap * 8 + propagate_scratch_size(&s->prop);
+	    s->ids.cap * 16 + propagate_scratch_size(&s->prop);
 	for (int f = 0; f < NFIELDS; f++)
 		held += s->f[f].nt.cap_cp * 8 + s->f[f].nt.cap_n * 8 +
 		    s->f[f].nt.norm.cap + s->f[f].tk.cap * sizeof *s->f[f].tk.v;
@@ -277,9 +276,7 @@ void scratch_trim(struct scratch *s)
 	memset(&s->fires, 0, sizeof s->fires);
 	free(s->fires_by_rule.v);
 	memset(&s->fires_by_rule, 0, sizeof s->fires_by_rule);
-	free(s->ids.id);
-	free(s->ids.trig);
-	memset(&s->ids, 0, sizeof s->ids);
+	token_ids_free(&s->ids);
 	resolve_scratch_free(&s->res);
 	propagate_scratch_free(&s->prop);
 }

@@ -213,6 +213,14 @@ static void emit(const struct image *img, const struct normtext *t,
 	}
 }
 
+void token_ids_free(struct token_ids *ids)
+{
+	free(ids->id);
+	free(ids->trig);
+	free(ids->hash);
+	memset(ids, 0, sizeof *ids);
+}
+
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
     struct fires *f, struct token_ids *ids)
@@ -223,7 +231,8 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 		ids->cap = tk->n * 2;
 		ids->id = realloc(ids->id, ids->cap * sizeof *ids->id);
 		ids->trig = realloc(ids->trig, ids->cap * sizeof *ids->trig);
-		if (!ids->id || !ids->trig)
+		ids->hash = realloc(ids->hash, ids->cap * sizeof *ids->hash);
+		if (!ids->id || !ids->trig || !ids->hash)
 			abort();
 	}
 	/* Locals, not loads through tk and ids on every token: the stores
@@ -231,9 +240,21 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 	const struct token *v = tk->v;
 	const char *text = t->norm.data;
 	uint32_t *id = ids->id, *trig = ids->trig;
+	uint64_t *hash = ids->hash;
 	size_t n = tk->n;
+	/* Two passes: the dictionary's slots are megabytes, seldom in the
+	 * cache, and a lookup's time is mostly the wait for its slot. The
+	 * first pass hashes every word and has the CPU fetch the slots of
+	 * those the filter lets through; the second finds them there. */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = hash_fast(text + v[i].b, v[i].e - v[i].b);
+		hash[i] = image_maybe_token(img, h) ? h : 0;
+		if (hash[i])
+			image_token_prefetch(img, h);
+	}
 	for (size_t i = 0; i < n; i++)
-		id[i] = image_token(img, text + v[i].b, v[i].e - v[i].b, &trig[i]);
+		id[i] = hash[i] ? image_token_at(img, hash[i], text + v[i].b,
+		    v[i].e - v[i].b, &trig[i]) : 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t best = 0;
 		size_t end;

@@ -42,18 +42,21 @@ struct fires {
 	size_t n, cap;
 };
 
+/* Per-word dictionary lookups, reused from article to article
+ * (token_ids_free when done). */
+struct token_ids {
+	uint32_t *id, *trig;
+	uint64_t *hash;    /* slot hash, 0 for a word the filter turned away */
+	size_t cap;
+};
+
+void token_ids_free(struct token_ids *ids);
+
 /*
  * Append the field's gazetteer mentions to m (strings into arena), and, if
  * f is not NULL, a fire for every (rule, token) where a token is one of the
  * rule's trigger words.
  */
-/* Per-word dictionary ids, reused from article to article (free the
- * two arrays when done). */
-struct token_ids {
-	uint32_t *id, *trig;
-	size_t cap;
-};
-
 void gazetteer_match(const struct image *img, const struct normtext *t,
     const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
     struct fires *f, struct token_ids *ids);

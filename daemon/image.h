@@ -172,20 +172,30 @@ static inline int image_same(const char *a, const char *b, size_t n)
 	return a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1];
 }
 
-/*
- * Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
- * list offset (0: none). Inline, as the matcher calls it once a word: the
- * word's hash is computed once, asked of the filter (which turns most
- * words away), then of the tags, and only on a likely hit the slot and
- * its string are read.
- */
-static inline __attribute__((always_inline)) uint32_t image_token(
-    const struct image *img, const char *s, size_t n, uint32_t *trig)
+/* Might a word of slot hash h be in the dictionary? The filter's answer:
+ * no for most words, at the cost of one load from 8 KB. */
+static inline int image_maybe_token(const struct image *img, uint64_t h)
 {
-	uint64_t h = hash_fast(s, n);
 	uint32_t k = image_filter_bit(h);
-	if (!(img->tok_filter[k / 64] >> (k % 64) & 1))
-		return 0;
+	return img->tok_filter[k / 64] >> (k % 64) & 1;
+}
+
+/* Have the CPU fetch the tag and the slot where the probe for a word of
+ * slot hash h starts, for a lookup (image_token_at) a little later. */
+static inline void image_token_prefetch(const struct image *img, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & (img->h->tok_slots - 1);
+	__builtin_prefetch(&img->tok_tag[i]);
+	__builtin_prefetch(&img->tokens[i]);
+}
+
+/* Token id of s[0..n), whose slot hash is h, 0 if unknown; *trig gets its
+ * trigger list offset (0: none). Reads the tags, and a slot and its
+ * string only on a likely hit. */
+static inline __attribute__((always_inline)) uint32_t image_token_at(
+    const struct image *img, uint64_t h, const char *s, size_t n,
+    uint32_t *trig)
+{
 	uint8_t tag = image_tag(h);
 	uint32_t mask = img->h->tok_slots - 1;
 	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
@@ -201,6 +211,18 @@ static inline __attribute__((always_inline)) uint32_t image_token(
 			return t->id;
 		}
 	}
+}
+
+/*
+ * Token id of s[0..n) (normalized), 0 if unknown; *trig gets its trigger
+ * list offset (0: none). The word's hash is computed once, asked of the
+ * filter (which turns most words away), then of the tags (image_token_at).
+ */
+static inline __attribute__((always_inline)) uint32_t image_token(
+    const struct image *img, const char *s, size_t n, uint32_t *trig)
+{
+	uint64_t h = hash_fast(s, n);
+	return image_maybe_token(img, h) ? image_token_at(img, h, s, n, trig) : 0;
 }
 
 /* The state a walk from word tok starts at (the root's child by tok), or
