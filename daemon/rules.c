@@ -561,13 +561,14 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-/* The words of text (a trigger or context value), as rule_triggers. */
+/* The words of text (a trigger or context value), as rule_triggers; a
+ * word or class written with a leading '-' is taken out of the others. */
 static int rule_words(const struct rule_def *r, const char *text,
     const struct src_text *classes, size_t nclasses, char ***out,
     struct diag *d)
 {
-	size_t n = 0, cap = 0;
-	char **v = NULL;
+	size_t n = 0, cap = 0, nx = 0, capx = 0;
+	char **v = NULL, **x = NULL; /* the words, and those taken out */
 	struct buf b = {0};
 	const char *p = text;
 	while (*p) {
@@ -575,6 +576,8 @@ static int rule_words(const struct rule_def *r, const char *text,
 			p++;
 		if (!*p)
 			break;
+		int out_of = *p == '-' && p[1] && p[1] != ' ';
+		p += out_of;
 		const char *w = p;
 		while (*p && *p != ' ')
 			p++;
@@ -588,6 +591,7 @@ static int rule_words(const struct rule_def *r, const char *text,
 				    r->name, (int)len, w);
 				free_strv(items, nitems);
 				free_strv(v, n);
+				free_strv(x, nx);
 				buf_free(&b);
 				return -1;
 			}
@@ -599,20 +603,39 @@ static int rule_words(const struct rule_def *r, const char *text,
 			items[0] = xstrndup(b.data, b.len);
 			nitems = 1;
 		}
+		char ***to = out_of ? &x : &v;
+		size_t *tn = out_of ? &nx : &n, *tcap = out_of ? &capx : &cap;
 		for (size_t i = 0; i < nitems; i++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				v = realloc(v, cap * sizeof *v);
-				if (!v)
+			if (*tn == *tcap) {
+				*tcap = *tcap ? *tcap * 2 : 16;
+				*to = realloc(*to, *tcap * sizeof **to);
+				if (!*to)
 					abort();
 			}
-			v[n++] = items[i];
+			(*to)[(*tn)++] = items[i];
 		}
 		free(items);
 	}
 	buf_free(&b);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < nx && strcmp(v[i], x[j]))
+			j++;
+		if (j < nx)
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	free_strv(x, nx);
+	if (n && !k) {
+		diag_error(d, r->file, r->line, "rule %s: '%s' takes out every "
+		    "word it names", r->name, text);
+		free(v);
+		return -1;
+	}
 	*out = v;
-	return (int)n;
+	return (int)k;
 }
 
 int rule_triggers(const struct rule_def *r, const struct src_text *classes,

@@ -443,9 +443,52 @@ static void test_context_edges(void)
 	CHECK(bad == 0);
 }
 
+/*
+ * A trigger word or class written with a leading '-' is taken out of the
+ * others: `{{names}} -زيد` fires on every name of the class but زيد (as
+ * normalized, whatever its spelling in the file); taking out every word
+ * is an error, and an unknown class after '-' too.
+ */
+static void test_trigger_exclusion(void)
+{
+	struct rule_def *defs;
+	size_t n;
+	struct diag d;
+	const struct src_text cls[] = {
+	    {"names", "أحمد\nزيد\nعلى\n", strlen("أحمد\nزيد\nعلى\n")},
+	    {"few", "زيد\n", strlen("زيد\n")}};
+	const char *txt =
+	    RULE("a", "normalized") "pattern x\n\n"
+	    "rule b\ntype PERSON\ntrigger {{names}} -زيد -علي\npattern x\n\n"
+	    "rule c\ntype PERSON\ntrigger {{names}} -{{few}}\npattern x\n\n"
+	    "rule d\ntype PERSON\ntrigger زيد -{{few}}\npattern x\n\n"
+	    "rule e\ntype PERSON\ntrigger {{names}} -{{nosuch}}\npattern x\n";
+	CHECK(parse("t.rules", txt, &defs, &n, &d) == 0 && n == 5);
+	char **w;
+	int k = rule_triggers(&defs[1], cls, 2, &w, &d);
+	CHECK(k == 1 && !strcmp(w[0], "احمد"));   /* على folds to علي */
+	for (int i = 0; i < k; i++)
+		free(w[i]);
+	free(w);
+	k = rule_triggers(&defs[2], cls, 2, &w, &d);
+	CHECK(k == 2 && !strcmp(w[0], "احمد") && !strcmp(w[1], "علي"));
+	for (int i = 0; i < k; i++)
+		free(w[i]);
+	free(w);
+	memset(&d, 0, sizeof d);
+	CHECK(rule_triggers(&defs[3], cls, 2, &w, &d) < 0);
+	CHECK(d.first && strstr(d.first, "t.rules:17: error: rule d: 'زيد -{{few}}' "
+	    "takes out every word it names"));
+	memset(&d, 0, sizeof d);
+	CHECK(rule_triggers(&defs[4], cls, 2, &w, &d) < 0);
+	CHECK(d.first && strstr(d.first, "rule e: unknown class '{{nosuch}}'"));
+	rule_defs_free(defs, n);
+}
+
 int main(void)
 {
 	test_defines();
+	test_trigger_exclusion();
 	test_context_edges();
 
 	/* parse errors */
