@@ -218,12 +218,37 @@ struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
 		memmove(&w->held[k], &w->held[k + 1],
 		    (w->nheld - k - 1) * sizeof w->held[0]);
 		w->nheld--;
-		if (k == 0)
+		if (k == 0) {
+			/* Results read in a batch time the first one long
+			 * and the others near 0: the average stays the
+			 * worker's rate, which is what dispatch_slack needs. */
+			double t = now - w->head_started;
+			w->job_s = w->job_s > 0 ? w->job_s + (t - w->job_s) / 16 :
+			    t;
 			w->head_started = now;   /* the next one starts now */
+		}
 		w->done++;
 		return j;
 	}
 	return NULL;
+}
+
+double dispatch_slack(const struct dispatch *d, double now)
+{
+	double slack = -1;
+	for (int i = 0; i < d->nslots; i++) {
+		const struct wslot *w = &d->slots[i];
+		if (!w->pid || !w->ready || w->retiring || w->killed)
+			continue;
+		/* An idle worker waits for the next input, a worker on its
+		 * last job for the master: neither can wait longer. */
+		if (w->nheld < 2 || w->job_s <= 0)
+			return 0;
+		double s = (w->nheld - 1) * w->job_s - (now - w->head_started);
+		if (slack < 0 || s < slack)
+			slack = s;
+	}
+	return slack > 0 ? slack : 0;
 }
 
 struct job *dispatch_worker_gone(struct dispatch *d, struct wslot *w,

@@ -58,6 +58,8 @@ struct wslot {
 	struct job *held[DISPATCH_MAX_PREFETCH];   /* oldest first */
 	unsigned nheld;
 	uint64_t done;
+	double job_s;            /* seconds per job, a moving average; 0:
+				  * none answered yet */
 };
 
 /* Seconds a new worker has to say hello before it is taken for stuck. */
@@ -109,6 +111,14 @@ struct wslot *dispatch_free_slot(struct dispatch *d);
  */
 struct job *dispatch_done(struct dispatch *d, struct wslot *w, uint64_t id,
     double now);
+
+/*
+ * How long the master may leave every worker's results unread (seconds,
+ * >= 0) before one of them could run out of work: 0 unless each ready
+ * worker holds jobs behind the one in work, from what each holds and how
+ * long its jobs have taken. now: monotonic seconds.
+ */
+double dispatch_slack(const struct dispatch *d, double now);
 
 /*
  * Worker w is gone: requeue what it held at the front of the queue and
