@@ -1,5 +1,6 @@
 /* The input contract: both forms, and every kind of bad input refused
  * with its own kind and a reason (the id kept where one could be read). */
+#include <jansson.h>
 #include <stdlib.h>
 
 #include "article.h"
@@ -18,6 +19,32 @@ static enum input_error parse(const char *json, const char *text, char *id)
 		k = INPUT_ERROR_KINDS; /* every refusal must say why */
 	article_clear(&a);
 	return k;
+}
+
+/*
+ * meta as the parse gives it, against jansson's parse and dump of the
+ * same message: equal bytes (written without jansson or with it), or the
+ * same refusal.
+ */
+static void check_meta(const char *meta)
+{
+	char json[512], err[256];
+	struct article a;
+	snprintf(json, sizeof json, "{\"id\":\"m\",\"text\":\"t\",\"meta\":%s}",
+	    meta);
+	enum input_error k = article_parse(&a, json, strlen(json), NULL, 0, 0,
+	    err, sizeof err);
+	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+	char *want = root ? json_dumps(json_object_get(root, "meta"),
+	    JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+	if (want) {
+		CHECK(k == INPUT_OK);
+		CHECK_STR(a.meta_json, want);
+	} else
+		CHECK(k == INPUT_NOT_JSON);
+	free(want);
+	json_decref(root);
+	article_clear(&a);
 }
 
 int main(void)
@@ -68,6 +95,30 @@ int main(void)
 	CHECK(article_parse(&a, one, strlen(one), NULL, 0, 10, err, sizeof err) == INPUT_TOO_LARGE);
 	article_clear(&a);
 	CHECK_STR(input_error_name(INPUT_BAD_UTF8), "bad_utf8");
+
+	/* meta comes back as jansson writes it, whether written by our
+	 * compaction (the plain cases) or by jansson (the others) */
+	static const char *const metas[] = {
+		"{\"source\": \"s\", \"n\": 0}", "{}", "[]", "[ ]", "{ }",
+		"\"str\"", "7", "-7", "0", "-0", "007", "1.0", "1e3", "-1.5E-3",
+		"123456789012345678", "1234567890123456789",
+		"-123456789012345678", "99999999999999999999", "true", "false",
+		"null", "truex", "nul", "[1,2 , 3]", "[1,]", "{\"a\":1,}",
+		"{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"b\":2}}",
+		"{\"a\":{\"b\":1},\"c\":{\"b\":2}}", "{\"\":1}",
+		"{\"a\\u0062\":1,\"ab\":2}", "\"\\/\\u00e9\\n\"",
+		"\"\xd8\xa7\xe2\x80\xa8/\x7f\"", "{\"url\":\"https:\\/\\/x\"}",
+		"\t{\"a\"\r\n:\n[true ,false,null]\t}", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]",
+		"{\"a\" 1}", "{1:2}", "[1 2]", "{\"a\":}", "-", "+1", "1a",
+	};
+	for (size_t i = 0; i < sizeof metas / sizeof *metas; i++)
+		check_meta(metas[i]);
+	char many[600] = "{";
+	for (int i = 0; i < 40; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many),
+		    "%s\"k%d\":%d", i ? "," : "", i, i);
+	strcat(many, "}");
+	check_meta(many);
 
 	/* the one-frame form split in two by a scan (nerd feed -2): the other
 	 * members as written, the text decoded; and what the scan leaves to

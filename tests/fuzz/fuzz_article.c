@@ -6,7 +6,8 @@
  * after are the raw text frame of the two-frame form (which may itself
  * hold NULs). What an accepted article must satisfy is checked, not only
  * that parsing survives: the engine trusts it. A one-frame input is also
- * split by article_split, and the two frames must read as the one.
+ * split by article_split, and the two frames must read as the one; and
+ * meta must be what jansson writes back from the message.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -86,6 +87,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			json_decref(m);
 		}
+		/* meta as jansson writes it back, whoever wrote it */
+		json_t *root = json_loadb(jf, json_len, JSON_REJECT_DUPLICATES,
+		    NULL);
+		json_t *meta = json_object_get(root, "meta");
+		char *want = meta ? json_dumps(meta, JSON_COMPACT |
+		    JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+		if (root && (!want != !a.meta_json ||
+		    (want && strcmp(want, a.meta_json))))
+			abort();
+		free(want);
+		json_decref(root);
 		if (tf && (a.text_len != text_len ||
 		    memcmp(a.text, tf, text_len)))
 			abort(); /* the two-frame text is taken as sent */
