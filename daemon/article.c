@@ -69,12 +69,33 @@ static const char *skip_ws(const char *p, const char *e)
 	return p;
 }
 
+/* Whether any byte of w is a quote, a backslash or a control character:
+ * bytes that are 0 after an XOR with the quote's or the backslash's, or
+ * below 0x20 (the "has less" test of Bit Twiddling Hacks; a false hit
+ * only ever comes above a true one, so the answer is exact). */
+#define LANES(b) (0x0101010101010101ULL * (b))
+
+static inline int special8(uint64_t w)
+{
+	uint64_t q = w ^ LANES('"'), b = w ^ LANES('\\');
+	return (((q - LANES(1)) & ~q) | ((b - LANES(1)) & ~b) |
+	    ((w - LANES(0x20)) & ~w)) & LANES(0x80) ? 1 : 0;
+}
+
 /* A string's body from just after its opening quote: the address after
- * its closing quote, or NULL. A raw control character is not JSON. */
+ * its closing quote, or NULL. A raw control character is not JSON. The
+ * one-frame form's text is most of its message: eight bytes at a time
+ * between the bytes that matter, it costs a fifth of what it did byte by
+ * byte (issue 7). */
 static const char *scan_string(const char *p, const char *e, int *esc)
 {
 	*esc = 0;
 	while (p < e) {
+		uint64_t w;
+		while (e - p >= 8 && (memcpy(&w, p, 8), !special8(w)))
+			p += 8;
+		if (p >= e)
+			break;
 		unsigned char c = (unsigned char)*p;
 		if (c == '"')
 			return p + 1;

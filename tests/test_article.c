@@ -96,6 +96,35 @@ int main(void)
 	article_clear(&a);
 	CHECK_STR(input_error_name(INPUT_BAD_UTF8), "bad_utf8");
 
+	/* a text scanned eight bytes at a time: an escape, a quote or a raw
+	 * control character found at every offset within the word, in ASCII
+	 * and in Arabic (bytes 0xD8..0xDF and 0x80..0xBF) */
+	for (int arabic = 0; arabic < 2; arabic++)
+		for (int i = 0; i < 24; i++) {
+			char js[256], want[128];
+			char fill[64] = "";
+			for (int k = 0; k < i; k++)
+				strcat(fill, arabic ? "\xd9\x85" : "a");
+			if (arabic)
+				fill[i] = '\0'; /* i bytes, cut mid-letter or not */
+			snprintf(js, sizeof js, "{\"id\":\"e\",\"text\":\"%s\\\"q%s\"}",
+			    fill, fill);
+			snprintf(want, sizeof want, "%s\"q%s", fill, fill);
+			enum input_error k = article_parse(&a, js, strlen(js), NULL, 0,
+			    0, err, sizeof err);
+			/* cut mid-letter: bad UTF-8, refused before the scan */
+			CHECK(k == INPUT_OK || (arabic && (i & 1)));
+			if (k == INPUT_OK)
+				CHECK_STR(a.text, want);
+			article_clear(&a);
+			snprintf(js, sizeof js, "{\"id\":\"e\",\"text\":\"%s\n%s\"}",
+			    fill, fill);
+			k = article_parse(&a, js, strlen(js), NULL, 0, 0, err,
+			    sizeof err);
+			CHECK(k == INPUT_NOT_JSON || (arabic && (i & 1)));
+			article_clear(&a);
+		}
+
 	/* meta comes back as jansson writes it, whether written by our
 	 * compaction (the plain cases) or by jansson (the others) */
 	static const char *const metas[] = {
