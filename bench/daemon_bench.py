@@ -52,13 +52,18 @@ def make_articles(n, size):
 
 
 def read_articles(path, n):
-    arts = []
+    """The first n articles of the file, read again from its start (each
+    copy with an id of its own) when it has fewer: a run must last long
+    enough (seconds) for the processes' CPU times, counted in clock
+    ticks, to mean something."""
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            if len(arts) >= n:
-                break
-            if line.strip():
-                arts.append(json.loads(line))
+        base = [json.loads(line) for line in f if line.strip()]
+    arts = []
+    for i in range(n if base else 0):
+        a = base[i % len(base)]
+        if i >= len(base):
+            a = dict(a, id=f"{a.get('id', '')}#{i // len(base)}")
+        arts.append(a)
     return arts
 
 
