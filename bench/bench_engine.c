@@ -193,7 +193,6 @@ int main(int argc, char **argv)
 	struct tokens tk = {0};
 	size_t bad, ntok = 0;
 	struct mentions m = {0};
-	struct buf arena = {0};
 	struct fires fired = {0};
 	struct token_ids ids = {0};
 	size_t nm = 0;
@@ -228,9 +227,8 @@ int main(int argc, char **argv)
 			normalize(&nt0, a->s, a->n);
 			tokenize(&nt0, &tk);
 			m.n = 0;
-			buf_reset(&arena);
 			fired.n = 0;
-			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &arena, &fired, &ids);
+			gazetteer_match(engine_image(e), &nt0, &tk, 1, &m, &fired, &ids);
 			nm += m.n;
 		}
 	}
@@ -331,7 +329,6 @@ int main(int argc, char **argv)
 	}
 	(void)nfiles;
 	buf_free(&out);
-	buf_free(&arena);
 	free(m.v);
 	free(fired.v);
 	free(ids.id);

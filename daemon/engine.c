@@ -40,6 +40,9 @@ struct engine {
 	 * type (the last: any other) */
 	char id_prefix[T_NTYPES + 1][48];
 	uint8_t id_prefix_len[T_NTYPES + 1];
+	/* each rule's mention source, "rule:<name>", by rule number */
+	char **rule_source;
+	uint32_t *rule_source_n;
 };
 
 struct field_state {
@@ -50,7 +53,6 @@ struct field_state {
 struct scratch {
 	struct field_state f[NFIELDS];
 	struct mentions m;
-	struct buf arena;
 	struct fires fires;
 	struct fires fires_by_rule; /* fires sorted by rule, then token */
 	uint32_t *rule_count;       /* [2 ndefs + 1] for that sort */
@@ -105,6 +107,27 @@ static void id_prefixes(struct engine *e)
 	}
 }
 
+/* "rule:<name>" for each rule, made once: its mentions borrow it. */
+static void rule_sources(struct engine *e)
+{
+	e->rule_source = calloc(e->ndefs + 1, sizeof *e->rule_source);
+	e->rule_source_n = calloc(e->ndefs + 1, sizeof *e->rule_source_n);
+	if (!e->rule_source || !e->rule_source_n)
+		abort();
+	for (size_t i = 0; i < e->ndefs; i++) {
+		/* at most 90 bytes of the name, as the source always had */
+		size_t nl = strnlen(e->defs[i].name, 90);
+		char *src = malloc(5 + nl + 1);
+		if (!src)
+			abort();
+		memcpy(src, "rule:", 5);
+		memcpy(src + 5, e->defs[i].name, nl);
+		src[5 + nl] = '\0';
+		e->rule_source[i] = src;
+		e->rule_source_n[i] = (uint32_t)(5 + nl);
+	}
+}
+
 static struct engine *engine_from_image(struct image *img, char *err,
     size_t errlen)
 {
@@ -135,6 +158,7 @@ static struct engine *engine_from_image(struct image *img, char *err,
 			    image_str(&e->img, t->data), t->len, &e->defs,
 			    &e->ndefs, &d);
 	}
+	rule_sources(e);
 	/* the words propagation reads: given names, and which may propagate
 	 * (those that are no common word: strmap_put keeps a word's first
 	 * value); nationality adjectives, never a family name alone */
@@ -199,6 +223,10 @@ void engine_close(struct engine **pe)
 		return;
 	ruleset_destroy(&e->rules);
 	strmap_destroy(&e->words);
+	for (size_t i = 0; e->rule_source && i < e->ndefs; i++)
+		free(e->rule_source[i]);
+	free(e->rule_source);
+	free(e->rule_source_n);
 	rule_defs_free(e->defs, e->ndefs);
 	free(e->classes);
 	image_close(&e->img);
@@ -239,7 +267,6 @@ void scratch_destroy(struct scratch **ps)
 		tokens_free(&s->f[f].tk);
 	}
 	free(s->m.v);
-	buf_free(&s->arena);
 	free(s->fires.v);
 	free(s->fires_by_rule.v);
 	free(s->rule_count);
@@ -257,7 +284,7 @@ void scratch_destroy(struct scratch **ps)
 
 void scratch_trim(struct scratch *s)
 {
-	size_t held = s->arena.cap + s->m.cap * sizeof *s->m.v +
+	size_t held = s->m.cap * sizeof *s->m.v +
 	    (s->fires.cap + s->fires_by_rule.cap) * sizeof *s->fires.v +
 	    s->ids.cap * 16 + propagate_scratch_size(&s->prop);
 	for (int f = 0; f < NFIELDS; f++)
@@ -271,7 +298,6 @@ void scratch_trim(struct scratch *s)
 	}
 	free(s->m.v);
 	memset(&s->m, 0, sizeof s->m);
-	buf_free(&s->arena);
 	free(s->fires.v);
 	memset(&s->fires, 0, sizeof s->fires);
 	free(s->fires_by_rule.v);
@@ -289,7 +315,6 @@ static void prepare(const struct engine *e, struct scratch *s)
 		s->rs_for = e->rules;
 	}
 	s->m.n = 0;
-	buf_reset(&s->arena);
 }
 
 /* First and one-past-last token inside original code points [s, e),
@@ -625,28 +650,18 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	x->prio = (uint8_t)r->prio;
 	x->kind = SRC_RULE;
 	x->field = (uint8_t)c->field;
-	const char *text = t->orig + t->cp_byte[s0];
-	size_t tlen = t->cp_byte[s1] - t->cp_byte[s0];
 	size_t nlen;
 	const char *norm = normtext_norm_span(t, s0, s1,
 	    x->tok0 < tk->n ? tk->v[x->tok0].nb : near, &nlen);
-	/* "nerd:<type, lower case>:<48 bits of the normalized text's hash,
-	 * 12 hex digits>", written by hand: snprintf was 2% of the engine */
-	char id[64];
-	int ty = r->type >= 0 && r->type < T_NTYPES ? r->type : T_NTYPES;
-	size_t n = c->e->id_prefix_len[ty];
-	memcpy(id, c->e->id_prefix[ty], sizeof c->e->id_prefix[ty]);
-	hex48(id + n, hash_bytes(norm, nlen));
-	n += 12;
-	x->id = arena_add(&c->s->arena, id, n);
-	x->canonical = arena_add(&c->s->arena, text, tlen);
-	char src[96];
-	size_t nl = strlen(r->name);
-	if (nl > sizeof src - 6)
-		nl = sizeof src - 6;
-	memcpy(src, "rule:", 5);
-	memcpy(src + 5, r->name, nl);
-	x->source = arena_add(&c->s->arena, src, 5 + nl);
+	/* the id, "nerd:<type, lower case>:<48 bits of the normalized text's
+	 * hash>", is written with the output (write_id): most mentions
+	 * never need it as a string */
+	x->who.hash = hash_bytes(norm, nlen);
+	x->who.hashed = 1;
+	x->who.canonical = t->orig + t->cp_byte[s0];
+	x->who.canonical_n = t->cp_byte[s1] - t->cp_byte[s0];
+	x->source = c->e->rule_source[rule];
+	x->source_n = c->e->rule_source_n[rule];
 }
 
 /* "U.S.", "U.N.", "E.A.U.": a name written as letter-period pairs keeps
@@ -809,8 +824,24 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void write_entity(struct buf *o, const struct scratch *s,
+/* A rule mention's id as a JSON string: its type's prefix, then 48 bits
+ * of its hash as 12 hex digits, all plain ASCII. */
+static void write_id(struct buf *o, const struct engine *e,
     const struct mention *x)
+{
+	int ty = x->type < T_NTYPES ? x->type : T_NTYPES;
+	size_t n = e->id_prefix_len[ty];
+	buf_reserve(o, n + 14);
+	char *p = o->data + o->len;
+	p[0] = '"';
+	memcpy(p + 1, e->id_prefix[ty], n);
+	hex48(p + 1 + n, x->who.hash);
+	p[n + 13] = '"';
+	o->len += n + 14;
+}
+
+static void write_entity(struct buf *o, const struct engine *e,
+    const struct scratch *s, const struct mention *x)
 {
 	const struct normtext *t = &s->f[x->field].nt;
 	/* the type names and the field names are plain ASCII */
@@ -837,11 +868,14 @@ static void write_entity(struct buf *o, const struct scratch *s,
 	jsonw_str(o, t->orig + t->cp_byte[x->start],
 	    t->cp_byte[x->end] - t->cp_byte[x->start]);
 	JSONW_NEXT_KEY(o, "entity_id");
-	jsonw_cstr(o, s->arena.data + x->id);
+	if (x->who.hashed)
+		write_id(o, e, x);
+	else
+		jsonw_str(o, x->who.id, x->who.id_n);
 	JSONW_NEXT_KEY(o, "canonical");
-	jsonw_cstr(o, s->arena.data + x->canonical);
+	jsonw_str(o, x->who.canonical, x->who.canonical_n);
 	JSONW_NEXT_KEY(o, "source");
-	jsonw_cstr(o, s->arena.data + x->source);
+	jsonw_str(o, x->source, x->source_n);
 	if (x->nested)
 		BUF_ADD_LIT(o, ",\"nested\":true}");
 	else
@@ -879,15 +913,15 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 		views[f] = (struct field_view){&fs->nt, &fs->tk};
 		s->fires.n = 0;
 		size_t from = s->m.n;
-		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->arena,
-		    &s->fires, &s->ids);
+		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->fires,
+		    &s->ids);
 		drop_indefinite(&s->m, from, &fs->nt);
 		drop_common_noun(e, &s->m, from, &fs->nt, &fs->tk);
 		run_rules(e, s, f, lang, &limits);
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
-	propagate(&s->m, views, &s->arena, &s->prop, e->words);
+	propagate(&s->m, views, &s->prop, e->words);
 	s->lang = lang;
 	s->limits = limits;
 	return 0;
@@ -917,7 +951,7 @@ void engine_write(const struct engine *e, const struct scratch *s,
 	for (size_t i = 0; i < s->m.n; i++) {
 		if (i)
 			buf_addc(out, ',');
-		write_entity(out, s, &s->m.v[i]);
+		write_entity(out, e, s, &s->m.v[i]);
 	}
 	buf_adds(out, "],\"stats\":{");
 	uint64_t elapsed = now_us() - s->t0;

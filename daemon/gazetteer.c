@@ -184,8 +184,7 @@ static inline size_t walk(const struct image *img, const struct normtext *t,
  * at token end) that accept the tokens. */
 static void emit(const struct image *img, const struct normtext *t,
     const struct tokens *tk, size_t i, const struct reading *r,
-    uint32_t state, size_t end, int field, struct mentions *m,
-    struct buf *arena)
+    uint32_t state, size_t end, int field, struct mentions *m)
 {
 	int shortbk = short_behind_bk(t, &tk->v[i], r->skip);
 	const struct image_state *st = &img->states[state];
@@ -204,12 +203,13 @@ static void emit(const struct image *img, const struct normtext *t,
 		x->prio = e->prio;
 		x->kind = SRC_GAZETTEER;
 		x->field = (uint8_t)field;
-		const char *id = image_str(img, e->id);
-		const char *cn = image_str(img, e->canonical);
-		const char *sr = image_str(img, e->source);
-		x->id = arena_add(arena, id, strlen(id));
-		x->canonical = arena_add(arena, cn, strlen(cn));
-		x->source = arena_add(arena, sr, strlen(sr));
+		/* the image's strings, borrowed: it outlives the article */
+		x->who.id = image_str(img, e->id);
+		x->who.id_n = (uint32_t)strlen(x->who.id);
+		x->who.canonical = image_str(img, e->canonical);
+		x->who.canonical_n = (uint32_t)strlen(x->who.canonical);
+		x->source = image_str(img, e->source);
+		x->source_n = (uint32_t)strlen(x->source);
 	}
 }
 
@@ -222,8 +222,8 @@ void token_ids_free(struct token_ids *ids)
 }
 
 void gazetteer_match(const struct image *img, const struct normtext *t,
-    const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    struct fires *f, struct token_ids *ids)
+    const struct tokens *tk, int field, struct mentions *m, struct fires *f,
+    struct token_ids *ids)
 {
 	/* Each word's id as written, looked up once: the walks below read
 	 * the same words again from every start that reaches them. */
@@ -272,7 +272,7 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 			struct reading r = {id[i], trig[i], 0};
 			end = walk(img, t, tk, id, i, &r, state, &best);
 			if (end)
-				emit(img, t, tk, i, &r, best, end, field, m, arena);
+				emit(img, t, tk, i, &r, best, end, field, m);
 			continue;
 		}
 		struct reading rd[6];
@@ -285,7 +285,7 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 			end = walk(img, t, tk, id, i, &rd[r], state, &best);
 			if (!end)
 				continue;
-			emit(img, t, tk, i, &rd[r], best, end, field, m, arena);
+			emit(img, t, tk, i, &rd[r], best, end, field, m);
 			/* A reading as written that matched wins over its
 			 * proclitic-stripped readings. */
 			break;

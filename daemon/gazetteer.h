@@ -53,12 +53,12 @@ struct token_ids {
 void token_ids_free(struct token_ids *ids);
 
 /*
- * Append the field's gazetteer mentions to m (strings into arena), and, if
- * f is not NULL, a fire for every (rule, token) where a token is one of the
- * rule's trigger words.
+ * Append the field's gazetteer mentions to m (their strings borrowed from
+ * img), and, if f is not NULL, a fire for every (rule, token) where a
+ * token is one of the rule's trigger words.
  */
 void gazetteer_match(const struct image *img, const struct normtext *t,
-    const struct tokens *tk, int field, struct mentions *m, struct buf *arena,
-    struct fires *f, struct token_ids *ids);
+    const struct tokens *tk, int field, struct mentions *m, struct fires *f,
+    struct token_ids *ids);
 
 #endif

@@ -3,8 +3,11 @@
  * them along: gazetteer and rules produce them, resolve picks, propagate
  * adds, the annotation writer prints.
  *
- * Strings live in the scratch's arena (struct buf), addressed by offset,
- * so that growing the arena never invalidates a mention.
+ * Strings are borrowed, never copied: a gazetteer entry's from the image,
+ * a rule mention's text from the article, its source from the engine. A
+ * rule mention's id is kept as its hash and written out with the output
+ * (engine.c): a mention holds no string of its own, and making one costs
+ * no copy.
  */
 #ifndef NERD_MENTION_H
 #define NERD_MENTION_H
@@ -19,12 +22,26 @@
 enum { SRC_GAZETTEER = 0, SRC_RULE = 1, SRC_PROPAGATION = 2 };
 enum { FIELD_TITLE = 0, FIELD_TEXT = 1, NFIELDS = 2 };
 
+/* Who a mention names: what propagation carries from a full name to its
+ * partial mentions. */
+struct identity {
+	union {
+		const char *id;  /* id_n bytes */
+		uint64_t hash;   /* with hashed: "nerd:<type>:<12 hex digits>" */
+	};
+	const char *canonical;
+	uint32_t id_n, canonical_n;
+	uint8_t hashed;
+};
+
 struct mention {
 	uint32_t start, end;     /* original code points, end exclusive */
 	uint32_t tok0, tok1;     /* token range it covers, end exclusive */
 	uint8_t type, prio, kind, field;
 	uint8_t nested, keep;    /* set by resolve */
-	uint32_t id, canonical, source; /* offsets in the arena */
+	uint32_t source_n;
+	const char *source;
+	struct identity who;
 };
 
 struct mentions {
@@ -45,15 +62,6 @@ static inline struct mention *mentions_add(struct mentions *m)
 	struct mention *x = &m->v[m->n++];
 	memset(x, 0, sizeof *x);
 	return x;
-}
-
-/* Add a string to the arena, return its offset. */
-static inline uint32_t arena_add(struct buf *a, const char *s, size_t n)
-{
-	uint32_t off = (uint32_t)a->len;
-	buf_add(a, s, n);
-	buf_addc(a, '\0');
-	return off;
 }
 
 #endif

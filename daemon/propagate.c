@@ -322,9 +322,9 @@ static void try_token(struct mentions *m, const struct field_view f[NFIELDS],
 	x->keep = 1;
 	x->type = from->type;
 	x->prio = from->prio;
-	x->id = from->id;
-	x->canonical = from->canonical;
+	x->who = from->who;
 	x->source = from->source; /* replaced by the caller */
+	x->source_n = from->source_n;
 	take(tm, x);
 }
 
@@ -695,8 +695,7 @@ static void adopt(struct mentions *m, const struct lone *l,
 		uint32_t lc = orig_last_cp(t, k);
 		if ((lc == 0x0649 || nm->last_cp == 0x0649) && lc != nm->last_cp)
 			continue;
-		x->id = from->id;
-		x->canonical = from->canonical;
+		x->who = from->who;
 	}
 }
 
@@ -810,10 +809,16 @@ static void given_build(struct given_map *gm, const struct mentions *m,
 	}
 }
 
+static void set_source(struct mention *x)
+{
+	x->source = "propagation";
+	x->source_n = sizeof "propagation" - 1;
+}
+
 static void tag_given(struct mentions *m, const struct field_view f[NFIELDS],
     const struct mention *from, const struct given_ref *r,
     struct given_map *gm, struct seen *sn, struct taken *tm,
-    const struct word_index *ix, const struct by_last *bl, uint32_t src)
+    const struct word_index *ix, const struct by_last *bl)
 {
 	if (!r->n || !gm->v[r->slot].full)
 		return;
@@ -827,17 +832,15 @@ static void tag_given(struct mentions *m, const struct field_view f[NFIELDS],
 	tag_all(m, f, &nm, from, (g->flags & TOK_ARABIC) ? 0 : TOK_CAP, tm,
 	    ix, bl);
 	for (size_t k = before; k < m->n; k++)
-		m->v[k].source = src;
+		set_source(&m->v[k]);
 }
 
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena, struct propagate_scratch *ps,
-    const struct strmap *given)
+    struct propagate_scratch *ps, const struct strmap *given)
 {
 	size_t n0 = m->n;
 	if (n0 == 0)
 		return;
-	uint32_t src = arena_add(arena, "propagation", 11);
 	struct taken tm = {{NULL}};
 	for (int fi = 0; fi < NFIELDS; fi++)
 		if (f[fi].t)
@@ -914,7 +917,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			    (tk->v[from.tok1 - 1].flags & TOK_ARABIC) ? 0 : TOK_CAP,
 			    &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
-				m->v[k].source = src;
+				set_source(&m->v[k]);
 		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
 			/* AGENCY or ORGANIZATION, then "(ABBR)" */
 			const struct token *a = &tk->v[from.tok1];
@@ -935,7 +938,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			size_t before = m->n;
 			tag_all(m, f, &nm, &from, TOK_ALLCAPS, &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
-				m->v[k].source = src;
+				set_source(&m->v[k]);
 		}
 	}
 	/* then given names, once every family name has taken its words */
@@ -943,7 +946,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		struct mention from = m->v[i];
 		if (f[from.field].t)
 			tag_given(m, f, &from, &ps->gref[i], &gm, &sn, &tm, &ix,
-			    &bl, src);
+			    &bl);
 	}
 	free(lone.v);
 	free(ix.v);

@@ -50,8 +50,7 @@ struct propagate_scratch {
  * word of "أبو حمزة المصري" is not carried). */
 enum { GIVEN_ONLY = 1, GIVEN_COMMON = 2, NATIONALITY = 3 };
 void propagate(struct mentions *m, const struct field_view f[NFIELDS],
-    struct buf *arena, struct propagate_scratch *ps,
-    const struct strmap *given);
+    struct propagate_scratch *ps, const struct strmap *given);
 
 /* Bytes held by ps, and their release. */
 size_t propagate_scratch_size(const struct propagate_scratch *ps);
