@@ -40,6 +40,10 @@ struct engine {
 	 * type (the last: any other) */
 	char id_prefix[T_NTYPES + 1][48];
 	uint8_t id_prefix_len[T_NTYPES + 1];
+	/* an entity's JSON up to its start, by type (the last: any other)
+	 * and field: {"type":"PERSON","field":"text","start": */
+	char ent_head[T_NTYPES + 1][NFIELDS][64];
+	uint8_t ent_head_n[T_NTYPES + 1][NFIELDS];
 	/* each rule's mention source, "rule:<name>", by rule number */
 	char **rule_source;
 	uint32_t *rule_source_n;
@@ -94,6 +98,16 @@ static void class_into(const struct engine *e, const char *name,
 		free(w);
 }
 
+static void ent_heads(struct engine *e)
+{
+	for (int ty = 0; ty <= T_NTYPES; ty++)
+		for (int f = 0; f < NFIELDS; f++)
+			e->ent_head_n[ty][f] = (uint8_t)snprintf(e->ent_head[ty][f],
+			    sizeof e->ent_head[ty][f],
+			    "{\"type\":\"%s\",\"field\":\"%s\",\"start\":",
+			    ent_type_name(ty), f == FIELD_TITLE ? "title" : "text");
+}
+
 static void id_prefixes(struct engine *e)
 {
 	for (int ty = 0; ty <= T_NTYPES; ty++) {
@@ -140,6 +154,7 @@ static struct engine *engine_from_image(struct image *img, char *err,
 	tokenize_init();
 	langid_init();
 	id_prefixes(e);
+	ent_heads(e);
 	struct diag d = {0};
 	e->classes = calloc(e->img.h->ntexts + 1, sizeof *e->classes);
 	if (!e->classes)
@@ -840,40 +855,62 @@ static void write_id(struct buf *o, const struct engine *e,
 	o->len += n + 14;
 }
 
+/* The n bytes written at offset at of o, again: a value equal to one
+ * written before costs a copy, not its formatting. */
+static void again(struct buf *o, size_t at, size_t n)
+{
+	buf_reserve(o, n);
+	memcpy(o->data + o->len, o->data + at, n);
+	o->len += n;
+}
+
 static void write_entity(struct buf *o, const struct engine *e,
     const struct scratch *s, const struct mention *x)
 {
 	const struct normtext *t = &s->f[x->field].nt;
-	/* the type names and the field names are plain ASCII */
-	const char *type = ent_type_name(x->type);
-	BUF_ADD_LIT(o, "{\"type\":\"");
-	buf_adds(o, type);
-	if (x->field == FIELD_TITLE)
-		BUF_ADD_LIT(o, "\",\"field\":\"title\"");
-	else
-		BUF_ADD_LIT(o, "\",\"field\":\"text\"");
-	JSONW_NEXT_KEY(o, "start");
+	int ty = x->type < T_NTYPES ? x->type : T_NTYPES;
+	int f = x->field == FIELD_TITLE ? FIELD_TITLE : FIELD_TEXT;
+	buf_add(o, e->ent_head[ty][f], e->ent_head_n[ty][f]);
+	size_t start_at = o->len;
 	jsonw_u64(o, x->start);
+	size_t start_n = o->len - start_at;
 	JSONW_NEXT_KEY(o, "end");
+	size_t end_at = o->len;
 	jsonw_u64(o, x->end);
+	size_t end_n = o->len - end_at;
 	JSONW_NEXT_KEY(o, "byte_start");
 	jsonw_u64(o, t->cp_byte[x->start]);
 	JSONW_NEXT_KEY(o, "byte_end");
 	jsonw_u64(o, t->cp_byte[x->end]);
+	/* without code points beyond the BMP (most texts) the UTF-16
+	 * offsets are the code point ones */
 	JSONW_NEXT_KEY(o, "utf16_start");
-	jsonw_u64(o, normtext_u16(t, x->start));
+	if (t->nastral)
+		jsonw_u64(o, normtext_u16(t, x->start));
+	else
+		again(o, start_at, start_n);
 	JSONW_NEXT_KEY(o, "utf16_end");
-	jsonw_u64(o, normtext_u16(t, x->end));
+	if (t->nastral)
+		jsonw_u64(o, normtext_u16(t, x->end));
+	else
+		again(o, end_at, end_n);
 	JSONW_NEXT_KEY(o, "text");
-	jsonw_str(o, t->orig + t->cp_byte[x->start],
-	    t->cp_byte[x->end] - t->cp_byte[x->start]);
+	const char *text = t->orig + t->cp_byte[x->start];
+	size_t text_n = t->cp_byte[x->end] - t->cp_byte[x->start];
+	size_t text_at = o->len;
+	jsonw_str(o, text, text_n);
+	size_t text_json_n = o->len - text_at;
 	JSONW_NEXT_KEY(o, "entity_id");
 	if (x->who.hashed)
 		write_id(o, e, x);
 	else
 		jsonw_str(o, x->who.id, x->who.id_n);
 	JSONW_NEXT_KEY(o, "canonical");
-	jsonw_str(o, x->who.canonical, x->who.canonical_n);
+	/* a rule mention's canonical name is its text */
+	if (x->who.canonical == text && x->who.canonical_n == text_n)
+		again(o, text_at, text_json_n);
+	else
+		jsonw_str(o, x->who.canonical, x->who.canonical_n);
 	JSONW_NEXT_KEY(o, "source");
 	jsonw_str(o, x->source, x->source_n);
 	if (x->nested)
