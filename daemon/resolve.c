@@ -128,15 +128,18 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 			if (first >= 0) {
 				same = x->end <= m->v[first].end;
 			} else {
-				uint32_t c = x->start;
-				while (c < x->end && owner[c] < 0)
-					c++;
-				same = c == x->end;
+				/* free if every slot is -1: their AND is. No early
+				 * exit, so the loop runs many slots at a time. */
+				int32_t all = -1;
+				for (uint32_t c = x->start; c < x->end; c++)
+					all &= owner[c];
+				same = all < 0;
 			}
 			if (same && (first < 0 || x->start == x->end)) {
 				x->keep = 1;
+				int32_t who = (int32_t)rs->order[k];
 				for (uint32_t c = x->start; c < x->end; c++)
-					owner[c] = (int32_t)rs->order[k];
+					owner[c] = who;
 			} else if (nested && same && m->v[first].nested == 0 &&
 			    !(m->v[first].start == x->start && m->v[first].end == x->end)) {
 				x->keep = 1;
