@@ -25,15 +25,22 @@ static struct skey position_key(const struct mention *x, size_t i)
 	    (uint64_t)(UINT32_MAX - x->end) << 32 | (uint64_t)x->nested << 31 | i};
 }
 
-/* Gather field f's gazetteer mentions in rs->gaz, by start; their count. */
+/* Gather field f's gazetteer mentions in rs->gaz, by start; their count.
+ * gazetteer_match adds them in token order, so they nearly always come
+ * sorted, and are sorted only when not. */
 static size_t gather_gazetteer(const struct mentions *m, int f,
     struct resolve_scratch *rs)
 {
 	size_t n = 0;
+	int sorted = 1;
 	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i].field == f && m->v[i].kind == SRC_GAZETTEER)
+		if (m->v[i].field == f && m->v[i].kind == SRC_GAZETTEER) {
+			if (n && rs->sort.keys[n - 1].hi > m->v[i].start)
+				sorted = 0;
 			rs->sort.keys[n++] = (struct skey){m->v[i].start, i};
-	skey_sort(rs->sort.keys, rs->sort.tmp, n);
+		}
+	if (!sorted)
+		skey_sort(rs->sort.keys, rs->sort.tmp, n);
 	for (size_t i = 0; i < n; i++)
 		rs->gaz[i] = (size_t)rs->sort.keys[i].lo;
 	for (size_t i = 0; i < n; i++) {
