@@ -654,6 +654,33 @@ static int family_name(const struct mention *x, const struct field_view *fv,
 }
 
 /*
+ * The family name of each found mention that is a person named in full, or
+ * by one word that a rule found, in ps->fam (n 0: none): the adoptions
+ * and the tagging both read it.
+ */
+static void family_build(const struct mentions *m,
+    const struct field_view f[NFIELDS], size_t n0,
+    const struct strmap *words, struct propagate_scratch *ps)
+{
+	if (ps->fam_cap < n0) {
+		ps->fam_cap = n0 * 2;
+		free(ps->fam);
+		if (!(ps->fam = malloc(ps->fam_cap * sizeof *ps->fam)))
+			abort();
+	}
+	for (size_t i = 0; i < n0; i++) {
+		const struct mention *x = &m->v[i];
+		ps->fam[i].n = 0;
+		if (x->type == 0 /* PERSON */ && !x->nested && f[x->field].t &&
+		    x->tok1 <= f[x->field].tk->n &&
+		    (x->tok1 >= x->tok0 + 2 ||
+			(x->tok1 == x->tok0 + 1 && x->kind == SRC_RULE)) &&
+		    !family_name(x, &f[x->field], words, &ps->fam[i]))
+			ps->fam[i].n = 0;
+	}
+}
+
+/*
  * A person that a rule found by one word ("وأضاف هشام أن", "Judge
  * Kavanaugh") and that a full name of the article also ends or starts with
  * is that person: it takes the full name's identity, as a propagated
@@ -876,6 +903,7 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	struct given_map gm = {given, NULL, 0};
 	if (given)
 		given_build(&gm, m, f, n0, ps);
+	family_build(m, f, n0, given, ps);
 	/* identities first, so that what a one-word mention then carries
 	 * is the full name's */
 	for (size_t i = 0; i < n0 && lone.n; i++) {
@@ -883,13 +911,12 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (from.type != 0 || from.nested || !f[from.field].t ||
 		    from.tok1 > f[from.field].tk->n || from.tok1 < from.tok0 + 2)
 			continue;
-		struct name nm;
-		if (family_name(&from, &f[from.field], given, &nm) && !nm.lead)
-			adopt(m, &lone, f, &nm, &from);
+		if (ps->fam[i].n && !ps->fam[i].lead)
+			adopt(m, &lone, f, &ps->fam[i], &from);
 		const struct given_ref *r = gm.mask ? &ps->gref[i] : NULL;
 		if (r && r->n && gm.v[r->slot].full) {
 			const struct token *g = &f[from.field].tk->v[from.tok0];
-			nm = (struct name){r->w, r->n,
+			struct name nm = {r->w, r->n,
 			    orig_last_cp(f[from.field].t, g), NULL, NULL, 0, 0, NULL,
 			    0, NULL};
 			adopt(m, &lone, f, &nm, &from);
@@ -906,9 +933,9 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 		if (from.type == 0 /* PERSON */ && from.tok1 <= tk->n &&
 		    (from.tok1 >= from.tok0 + 2 ||
 			(from.tok1 == from.tok0 + 1 && from.kind == SRC_RULE))) {
-			struct name nm;
-			if (!family_name(&from, &f[from.field], given, &nm))
+			if (!ps->fam[i].n)
 				continue;
+			struct name nm = ps->fam[i];
 			if (seen_before(&sn, t, &tk->v[from.tok0],
 			    from.tok1 - from.tok0, nm.last_cp, 0))
 				continue;
@@ -964,7 +991,8 @@ size_t propagate_scratch_size(const struct propagate_scratch *ps)
 {
 	size_t n = ps->next_cap * sizeof *ps->next + skey_room_size(&ps->sort) +
 	    ps->seen_cap * sizeof *ps->seen +
-	    ps->gslots_cap * sizeof *ps->gslots + ps->gref_cap * sizeof *ps->gref;
+	    ps->gslots_cap * sizeof *ps->gslots + ps->gref_cap * sizeof *ps->gref +
+	    ps->fam_cap * sizeof *ps->fam;
 	for (int fi = 0; fi < NFIELDS; fi++)
 		n += ps->taken_cap[fi];
 	return n;
@@ -978,6 +1006,7 @@ void propagate_scratch_free(struct propagate_scratch *ps)
 	free(ps->seen);
 	free(ps->gslots);
 	free(ps->gref);
+	free(ps->fam);
 	skey_room_free(&ps->sort);
 	memset(ps, 0, sizeof *ps);
 }

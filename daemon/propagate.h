@@ -20,6 +20,7 @@
 
 struct given_slot;
 struct given_ref;
+struct name;
 
 struct field_view {
 	const struct normtext *t;   /* NULL: field absent */
@@ -39,7 +40,8 @@ struct propagate_scratch {
 	uint64_t *seen;                /* the names looked for already */
 	struct given_slot *gslots;     /* the given names and their bearers */
 	struct given_ref *gref;        /* each found mention's given name */
-	size_t seen_cap, gslots_cap, gref_cap;
+	struct name *fam;              /* each found person's family name */
+	size_t seen_cap, gslots_cap, gref_cap, fam_cap;
 };
 
 /* Adds mentions to m (kept, sorted again by field and start). given: words
