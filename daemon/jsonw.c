@@ -55,7 +55,8 @@ static int any_escape(const char *s, size_t n)
 }
 
 /* s[0..n) with its escapes written, quotes included. */
-static void str_escaped(struct buf *b, const char *s, size_t n)
+__attribute__((noinline, cold)) static void str_escaped(struct buf *b,
+    const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF"; /* as jansson writes them */
 	buf_reserve(b, n + 2);
