@@ -414,10 +414,17 @@ static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
 static void drop_indefinite(struct mentions *m, size_t from,
     const struct normtext *t)
 {
+	/* A text without the lead byte of any tanween (a Latin one) has none
+	 * to look for in each mention. */
+	if (!memchr(t->orig, 0xD9, t->orig_len))
+		return;
 	size_t k = from;
 	for (size_t i = from; i < m->n; i++)
-		if (!has_tanween(t, m->v[i].start, m->v[i].end))
-			m->v[k++] = m->v[i];
+		if (!has_tanween(t, m->v[i].start, m->v[i].end)) {
+			if (k != i) /* most are kept where they are */
+				m->v[k] = m->v[i];
+			k++;
+		}
 	m->n = k;
 }
 
@@ -468,8 +475,11 @@ static void drop_common_noun(const struct engine *e, struct mentions *m,
 			    !memcmp(adj + an - 4, "\xd9\x8a\xd9\x87", 4) && /* يه */
 			    strmap_get(e->words, adj, an) != NATIONALITY;
 		}
-		if (!drop)
-			m->v[k++] = *x;
+		if (!drop) {
+			if (k != i)
+				m->v[k] = *x;
+			k++;
+		}
 	}
 	m->n = k;
 }
