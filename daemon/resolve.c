@@ -161,13 +161,13 @@ void resolve(struct mentions *m, const uint32_t ncp[NFIELDS], int nested,
 		}
 		k0 = k1;
 	}
+	/* the kept ones' keys, by their place in m: each is moved once, to
+	 * its place in reading order */
 	size_t kept = 0;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].keep)
-			m->v[kept++] = m->v[i];
+			rs->sort.keys[kept++] = position_key(&m->v[i], i);
 	m->n = kept;
-	for (size_t i = 0; i < kept; i++)
-		rs->sort.keys[i] = position_key(&m->v[i], i);
 	skey_sort(rs->sort.keys, rs->sort.tmp, kept);
 	for (size_t i = 0; i < kept; i++)
 		rs->sort.mtmp[i] = m->v[rs->sort.keys[i].lo & INT32_MAX];
