@@ -907,34 +907,39 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	/* identities first, so that what a one-word mention then carries
 	 * is the full name's */
 	for (size_t i = 0; i < n0 && lone.n; i++) {
-		struct mention from = m->v[i];
-		if (from.type != 0 || from.nested || !f[from.field].t ||
-		    from.tok1 > f[from.field].tk->n || from.tok1 < from.tok0 + 2)
+		/* m does not move here: adopt() adds no mention */
+		const struct mention *from = &m->v[i];
+		if (from->type != 0 || from->nested || !f[from->field].t ||
+		    from->tok1 > f[from->field].tk->n || from->tok1 < from->tok0 + 2)
 			continue;
 		if (ps->fam[i].n && !ps->fam[i].lead)
-			adopt(m, &lone, f, &ps->fam[i], &from);
+			adopt(m, &lone, f, &ps->fam[i], from);
 		const struct given_ref *r = gm.mask ? &ps->gref[i] : NULL;
 		if (r && r->n && gm.v[r->slot].full) {
-			const struct token *g = &f[from.field].tk->v[from.tok0];
+			const struct token *g = &f[from->field].tk->v[from->tok0];
 			struct name nm = {r->w, r->n,
-			    orig_last_cp(f[from.field].t, g), NULL, NULL, 0, 0, NULL,
+			    orig_last_cp(f[from->field].t, g), NULL, NULL, 0, 0, NULL,
 			    0, NULL};
-			adopt(m, &lone, f, &nm, &from);
+			adopt(m, &lone, f, &nm, from);
 		}
 	}
 	for (size_t i = 0; i < n0; i++) {
-		struct mention from = m->v[i];
-		if (from.nested || !f[from.field].t)
+		/* tag_all() adds mentions, and m may move: a mention that names
+		 * something to look for is copied before */
+		const struct mention *x = &m->v[i];
+		if (x->nested || !f[x->field].t)
 			continue;
-		const struct normtext *t = f[from.field].t;
-		const struct tokens *tk = f[from.field].tk;
+		struct mention from;
+		const struct normtext *t = f[x->field].t;
+		const struct tokens *tk = f[x->field].tk;
 		/* a person named in full; or by one word after a title ("Judge
 		 * Kavanaugh", القاضي كافانو), which a rule found: a surname */
-		if (from.type == 0 /* PERSON */ && from.tok1 <= tk->n &&
-		    (from.tok1 >= from.tok0 + 2 ||
-			(from.tok1 == from.tok0 + 1 && from.kind == SRC_RULE))) {
+		if (x->type == 0 /* PERSON */ && x->tok1 <= tk->n &&
+		    (x->tok1 >= x->tok0 + 2 ||
+			(x->tok1 == x->tok0 + 1 && x->kind == SRC_RULE))) {
 			if (!ps->fam[i].n)
 				continue;
+			from = *x;
 			struct name nm = ps->fam[i];
 			if (seen_before(&sn, t, &tk->v[from.tok0],
 			    from.tok1 - from.tok0, nm.last_cp, 0))
@@ -945,8 +950,9 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 			    &tm, &ix, &bl);
 			for (size_t k = before; k < m->n; k++)
 				set_source(&m->v[k]);
-		} else if ((from.type == 1 || from.type == 3) && from.tok1 < tk->n) {
+		} else if ((x->type == 1 || x->type == 3) && x->tok1 < tk->n) {
 			/* AGENCY or ORGANIZATION, then "(ABBR)" */
+			from = *x;
 			const struct token *a = &tk->v[from.tok1];
 			const struct token *p = &tk->v[from.tok1 - 1];
 			const char *gap = t->norm.data + p->e;
@@ -970,10 +976,10 @@ void propagate(struct mentions *m, const struct field_view f[NFIELDS],
 	}
 	/* then given names, once every family name has taken its words */
 	for (size_t i = 0; i < n0 && gm.mask; i++) {
+		if (!f[m->v[i].field].t || !ps->gref[i].n)
+			continue; /* no given name to look for */
 		struct mention from = m->v[i];
-		if (f[from.field].t)
-			tag_given(m, f, &from, &ps->gref[i], &gm, &sn, &tm, &ix,
-			    &bl);
+		tag_given(m, f, &from, &ps->gref[i], &gm, &sn, &tm, &ix, &bl);
 	}
 	free(lone.v);
 	free(ix.v);
