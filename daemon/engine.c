@@ -52,6 +52,9 @@ struct engine {
 struct field_state {
 	struct normtext nt;
 	struct tokens tk;
+	/* Whether the field has a D9 byte, the lead byte of every tanween:
+	 * a Latin text has none, and no mention of it need be searched. */
+	int d9;
 };
 
 struct scratch {
@@ -412,11 +415,10 @@ static int has_tanween(const struct normtext *t, uint32_t a, uint32_t b)
  * Meta) is an indefinite noun or adjective that normalizes like the name:
  * drop the gazetteer mentions from `from` on whose text has tanween. */
 static void drop_indefinite(struct mentions *m, size_t from,
-    const struct normtext *t)
+    const struct field_state *fs)
 {
-	/* A text without the lead byte of any tanween (a Latin one) has none
-	 * to look for in each mention. */
-	if (!memchr(t->orig, 0xD9, t->orig_len))
+	const struct normtext *t = &fs->nt;
+	if (!fs->d9)
 		return;
 	size_t k = from;
 	for (size_t i = from; i < m->n; i++)
@@ -488,10 +490,10 @@ static void drop_common_noun(const struct engine *e, struct mentions *m,
  * A rule's match, bytes [b, e) of its view, as original code points
  * [*s0, *s1): mapped back, with what is not part of a name trimmed from
  * both ends (punctuation, spaces, and trailing words with tanween).
- * near: a normalized code point near b, to look b up from. Returns 0 if
- * nothing is left.
+ * near: a normalized code point near b, to look b up from. d9: whether t
+ * has a D9 byte (else no tanween). Returns 0 if nothing is left.
  */
-static int rule_span(const struct normtext *t, const struct rule_def *r,
+static int rule_span(const struct normtext *t, int d9, const struct rule_def *r,
     size_t b, size_t e, uint32_t near, uint32_t *s0, uint32_t *s1)
 {
 	int view = r->view;
@@ -516,7 +518,7 @@ static int rule_span(const struct normtext *t, const struct rule_def *r,
 		z--;
 	/* trailing words with tanween: rare, so looked for in the whole
 	 * span before the words are walked */
-	if (has_tanween(t, a, z))
+	if (d9 && has_tanween(t, a, z))
 		for (;;) {
 			uint32_t w = z; /* the last word: [w, z) */
 			while (w > a && tokenize_is_word(orig_cp(t, w - 1)))
@@ -664,7 +666,7 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	}
 	uint32_t near = c->tok < tk->n ? tk->v[c->tok].nb : t->nn;
 	uint32_t s0, s1;
-	if (!rule_span(t, r, b, e, near, &s0, &s1))
+	if (!rule_span(t, fs->d9, r, b, e, near, &s0, &s1))
 		return;
 	struct mention *x = mentions_add(&c->s->m);
 	x->start = s0;
@@ -962,7 +964,8 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 		size_t from = s->m.n;
 		gazetteer_match(&e->img, &fs->nt, &fs->tk, f, &s->m, &s->fires,
 		    &s->ids);
-		drop_indefinite(&s->m, from, &fs->nt);
+		fs->d9 = memchr(fs->nt.orig, 0xD9, fs->nt.orig_len) != NULL;
+		drop_indefinite(&s->m, from, fs);
 		drop_common_noun(e, &s->m, from, &fs->nt, &fs->tk);
 		run_rules(e, s, f, lang, &limits);
 	}
@@ -1048,7 +1051,7 @@ static void on_example_hit(void *vctx, size_t rule, size_t b, size_t e)
 	struct example_ctx *c = vctx;
 	const struct normtext *t = c->t;
 	uint32_t s0, s1;
-	if (!rule_span(t, c->r, b, e, 0, &s0, &s1) || c->n >= 8)
+	if (!rule_span(t, 1, c->r, b, e, 0, &s0, &s1) || c->n >= 8)
 		return;
 	snprintf(c->found[c->n++], sizeof c->found[0], "%.*s",
 	    (int)(t->cp_byte[s1] - t->cp_byte[s0]), t->orig + t->cp_byte[s0]);
