@@ -181,18 +181,21 @@ static inline size_t walk(const struct image *img, const struct normtext *t,
 }
 
 /* The mentions of reading r of token i: the entries of state (which ends
- * at token end) that accept the tokens. */
+ * at token end) that accept the tokens. walk() found one that does: a
+ * state of one entry (most) needs no second look. */
 static void emit(const struct image *img, const struct normtext *t,
     const struct tokens *tk, size_t i, const struct reading *r,
     uint32_t state, size_t end, int field, struct mentions *m)
 {
-	int shortbk = short_behind_bk(t, &tk->v[i], r->skip);
 	const struct image_state *st = &img->states[state];
+	int one = st->count == 1;
+	int shortbk = !one && short_behind_bk(t, &tk->v[i], r->skip);
 	uint32_t nb = tk->v[i].nb + r->skip;
 	uint32_t ne = tk->v[end - 1].ne;
 	for (uint32_t q = 0; q < st->count; q++) {
 		const struct image_entry *e = &img->entries[st->first + q];
-		if (!accepts(e, &tk->v[i]) || (shortbk && !place_only(e)))
+		if (!one &&
+		    (!accepts(e, &tk->v[i]) || (shortbk && !place_only(e))))
 			continue;
 		struct mention *x = mentions_add(m);
 		x->start = t->n_orig[nb];
