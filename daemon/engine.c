@@ -677,18 +677,33 @@ static void on_hit(void *vctx, size_t rule, size_t b, size_t e)
 	x->prio = (uint8_t)r->prio;
 	x->kind = SRC_RULE;
 	x->field = (uint8_t)c->field;
-	size_t nlen;
-	const char *norm = normtext_norm_span(t, s0, s1,
-	    x->tok0 < tk->n ? tk->v[x->tok0].nb : near, &nlen);
 	/* the id, "nerd:<type, lower case>:<48 bits of the normalized text's
-	 * hash>", is written with the output (write_id): most mentions
-	 * never need it as a string */
-	x->who.hash = hash_bytes(norm, nlen);
-	x->who.hashed = 1;
+	 * hash>": hashed if resolve keeps the mention (hash_rule_ids), and
+	 * written with the output (write_id) */
+	x->who.span.end = s1;
+	x->who.span.near = x->tok0 < tk->n ? tk->v[x->tok0].nb : near;
+	x->who.form = ID_SPAN;
 	x->who.canonical = t->orig + t->cp_byte[s0];
 	x->who.canonical_n = t->cp_byte[s1] - t->cp_byte[s0];
 	x->source = c->e->rule_source[rule];
 	x->source_n = c->e->rule_source_n[rule];
+}
+
+/* The ids of the rule mentions that resolve kept: fewer than half the
+ * matches, most losing to a longer or a listed mention. Before
+ * propagation, which copies them. */
+static void hash_rule_ids(struct scratch *s)
+{
+	for (size_t i = 0; i < s->m.n; i++) {
+		struct mention *x = &s->m.v[i];
+		if (x->who.form != ID_SPAN)
+			continue;
+		size_t n;
+		const char *norm = normtext_norm_span(&s->f[x->field].nt, x->start,
+		    x->who.span.end, x->who.span.near, &n);
+		x->who.hash = hash_bytes(norm, n);
+		x->who.form = ID_HASH;
+	}
 }
 
 /* "U.S.", "U.N.", "E.A.U.": a name written as letter-period pairs keeps
@@ -913,7 +928,7 @@ static void write_entity(struct buf *o, const struct engine *e,
 	jsonw_str(o, text, text_n);
 	size_t text_json_n = o->len - text_at;
 	JSONW_NEXT_KEY(o, "entity_id");
-	if (x->who.hashed)
+	if (x->who.form == ID_HASH)
 		write_id(o, e, x);
 	else
 		jsonw_str(o, x->who.id, x->who.id_n);
@@ -971,6 +986,7 @@ int engine_analyze(const struct engine *e, struct scratch *s,
 	}
 	keep_abbreviation_period(s);
 	resolve(&s->m, ncp, o->nested, &s->res);
+	hash_rule_ids(s);
 	propagate(&s->m, views, &s->prop, e->words);
 	s->lang = lang;
 	s->limits = limits;

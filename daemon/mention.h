@@ -7,7 +7,7 @@
  * a rule mention's text from the article, its source from the engine. A
  * rule mention's id is kept as its hash and written out with the output
  * (engine.c): a mention holds no string of its own, and making one costs
- * no copy.
+ * no copy. The hash itself waits until resolve has kept the mention.
  */
 #ifndef NERD_MENTION_H
 #define NERD_MENTION_H
@@ -22,16 +22,25 @@
 enum { SRC_GAZETTEER = 0, SRC_RULE = 1, SRC_PROPAGATION = 2 };
 enum { FIELD_TITLE = 0, FIELD_TEXT = 1, NFIELDS = 2 };
 
+/* How an identity holds its id. */
+enum { ID_STRING = 0, ID_HASH = 1, ID_SPAN = 2 };
+
 /* Who a mention names: what propagation carries from a full name to its
  * partial mentions. */
 struct identity {
 	union {
-		const char *id;  /* id_n bytes */
-		uint64_t hash;   /* with hashed: "nerd:<type>:<12 hex digits>" */
+		const char *id;  /* ID_STRING: id_n bytes */
+		uint64_t hash;   /* ID_HASH: "nerd:<type>:<12 hex digits of it>" */
+		struct {         /* ID_SPAN, a rule's until resolve keeps it: to
+		                  * be hashed, the normalized text of code points
+		                  * [start, end) of the mention's field, looked up
+		                  * from normalized code point near */
+			uint32_t end, near;
+		} span;
 	};
 	const char *canonical;
 	uint32_t id_n, canonical_n;
-	uint8_t hashed;
+	uint8_t form;            /* ID_* */
 };
 
 struct mention {

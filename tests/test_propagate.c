@@ -20,7 +20,7 @@ static void found(struct mentions *m, size_t w0, size_t w1, int type,
 	x->field = FIELD_TEXT;
 	x->keep = 1;
 	x->who.hash = id; /* an identity to tell them apart by */
-	x->who.hashed = 1;
+	x->who.form = ID_HASH;
 }
 
 int main(void)
