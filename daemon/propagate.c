@@ -613,10 +613,12 @@ static void *scratch_zeroed(void *p, size_t *cap, size_t n, size_t sz)
  * The family name that person x ends with, to look for alone (nm): its last
  * word, unless that is no family name (a number, الله, VI, "عبد X" of one
  * given name, a word behind a proclitic), or after a particle the pair
- * (بن لادن) in nm->lead. 0: nothing to look for.
+ * (بن لادن) in nm->lead. 0: nothing to look for. stop: not_family[] as a
+ * map.
  */
 static int family_name(const struct mention *x, const struct field_view *fv,
-    const struct strmap *words, struct name *nm)
+    const struct strmap *words, const struct strmap *stop_words,
+    struct name *nm)
 {
 	const struct normtext *t = fv->t;
 	const struct tokens *tk = fv->tk;
@@ -625,10 +627,7 @@ static int family_name(const struct mention *x, const struct field_view *fv,
 	size_t wn = last->e - last->b;
 	if (last->ne - last->nb < 3 || (last->flags & TOK_DIGIT))
 		return 0;
-	int stop = 0;
-	for (int k = 0; not_family[k].s && !stop; k++)
-		stop = not_family[k].n == wn && not_family[k].s[0] == w[0] &&
-		    !memcmp(not_family[k].s, w, wn);
+	int stop = strmap_get(stop_words, w, wn) != UINT32_MAX;
 	/* "عبد X" is one given name, not given + family */
 	if (x->tok1 == x->tok0 + 2 &&
 	    !memcmp(t->norm.data + tk->v[x->tok0].b,
@@ -662,6 +661,11 @@ static void family_build(const struct mentions *m,
     const struct field_view f[NFIELDS], size_t n0,
     const struct strmap *words, struct propagate_scratch *ps)
 {
+	if (!ps->not_family) {
+		ps->not_family = strmap_new();
+		for (int k = 0; not_family[k].s; k++)
+			strmap_put(ps->not_family, not_family[k].s, not_family[k].n, 1);
+	}
 	if (ps->fam_cap < n0) {
 		ps->fam_cap = n0 * 2;
 		free(ps->fam);
@@ -675,7 +679,8 @@ static void family_build(const struct mentions *m,
 		    x->tok1 <= f[x->field].tk->n &&
 		    (x->tok1 >= x->tok0 + 2 ||
 			(x->tok1 == x->tok0 + 1 && x->kind == SRC_RULE)) &&
-		    !family_name(x, &f[x->field], words, &ps->fam[i]))
+		    !family_name(x, &f[x->field], words, ps->not_family,
+			&ps->fam[i]))
 			ps->fam[i].n = 0;
 	}
 }
@@ -1013,6 +1018,7 @@ void propagate_scratch_free(struct propagate_scratch *ps)
 	free(ps->gslots);
 	free(ps->gref);
 	free(ps->fam);
+	strmap_destroy(&ps->not_family);
 	skey_room_free(&ps->sort);
 	memset(ps, 0, sizeof *ps);
 }

@@ -41,6 +41,10 @@ struct propagate_scratch {
 	struct given_slot *gslots;     /* the given names and their bearers */
 	struct given_ref *gref;        /* each found mention's given name */
 	struct name *fam;              /* each found person's family name */
+	/* made at the first article and kept: the words that are no family
+	 * name (propagate.c), to look each last word up once, not compare it
+	 * with every one */
+	struct strmap *not_family;
 	size_t seen_cap, gslots_cap, gref_cap, fam_cap;
 };
 
