@@ -434,13 +434,31 @@ struct by_last {
 
 #define BUCKETED (TOK_CAP | TOK_ALLCAPS | TOK_ARABIC)
 
+static inline unsigned last3_hash(uint32_t x)
+{
+	return (x * 0x9e3779b1u) >> 22; /* 10 bits */
+}
+
 static inline unsigned last3(const char *end)
 {
-	/* one multiply of the three bytes as one number: this runs for
-	 * every word of every article */
+	/* one multiply of the three bytes as one number */
 	const unsigned char *e = (const unsigned char *)end;
-	uint32_t x = (uint32_t)e[-3] | (uint32_t)e[-2] << 8 | (uint32_t)e[-1] << 16;
-	return (x * 0x9e3779b1u) >> 22; /* 10 bits */
+	return last3_hash((uint32_t)e[-3] | (uint32_t)e[-2] << 8 |
+	    (uint32_t)e[-1] << 16);
+}
+
+/* last3(d + e), the three bytes read as one word with the byte before
+ * them where there is one: this runs for every word of every article. */
+static inline unsigned last3_at(const char *d, size_t e)
+{
+	if (e < 4)
+		return last3(d + e);
+	uint32_t x;
+	memcpy(&x, d + e - 4, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap32(x);
+#endif
+	return last3_hash(x >> 8);
 }
 _Static_assert(BY_LAST_BUCKETS == 1 << 10, "last3 gives 10 bits");
 
@@ -469,7 +487,7 @@ static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS]
 			w--;
 			if (!(v[i].flags & BUCKETED) || v[i].e - v[i].b < 3)
 				continue; /* holds no name of three bytes */
-			unsigned c = last3(d + v[i].e);
+			unsigned c = last3_at(d, v[i].e);
 			next[w] = bl->head[c];
 			bl->head[c] = w;
 		}
