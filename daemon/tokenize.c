@@ -78,8 +78,8 @@ static inline int soft_sep(uint32_t cp)
 
 /* Shape of the token in the original text: capitals are folded away in
  * the copy, so read them from the original code points it came from.
- * Out of line: the Arabic words that push() settles without it would pay
- * for its registers on every call. */
+ * Out of line: the words that settle() settles without it would pay for
+ * its registers on every call. */
 static __attribute__((noinline)) uint32_t shape(const struct normtext *t,
     const struct token *k)
 {
@@ -121,32 +121,39 @@ static __attribute__((noinline)) uint32_t shape(const struct normtext *t,
 	return flags;
 }
 
-/* Append k, its flags completed. k comes by value, so that tokenize()'s
- * state stays in registers. */
-static inline int push(const struct normtext *t, struct tokens *tk,
-    struct token k)
+/* The flags that a token's text gives (TOK_HARD is the gap's, set by the
+ * tokenizer): after the split, in a loop of its own over the tokens, so
+ * that the split's loop keeps its state in registers. */
+static void settle(const struct normtext *t, struct token *v, size_t n)
 {
-	if (tk->n == tk->cap) {
-		size_t c = tk->cap ? tk->cap * 2 : 256;
-		struct token *v = realloc(tk->v, c * sizeof *v);
-		if (!v)
-			return -1;
-		tk->v = v;
-		tk->cap = c;
+	const unsigned char *norm = (const unsigned char *)t->norm.data;
+	const unsigned char *orig = (const unsigned char *)t->orig;
+	const uint32_t *n_orig = t->n_orig, *cp_byte = t->cp_byte;
+	for (size_t x = 0; x < n; x++) {
+		struct token *k = &v[x];
+		/* Arabic has no capitals: the normalized first letter tells
+		 * all. */
+		unsigned char b0 = norm[k->b];
+		if (b0 >= 0xD8 && b0 <= 0xDB) {
+			k->flags |= TOK_ARABIC;
+			continue;
+		}
+		/* Nor has a word that starts with a lower-case ASCII letter
+		 * in the original (most words of a Latin text): shape would
+		 * say 0. Nor a capital ASCII letter followed by a lower-case
+		 * one (most names, the first word of a sentence): shape
+		 * would stop there, with TOK_CAP. That second byte is the
+		 * token's: a one-byte capital folds to one code point, so
+		 * the token's second code point comes from a later one. */
+		const unsigned char *o = orig + cp_byte[n_orig[k->nb]];
+		if ((unsigned)(o[0] - 'a') <= 'z' - 'a')
+			continue;
+		if ((unsigned)(o[0] - 'A') <= 'Z' - 'A' && k->ne - k->nb >= 2 &&
+		    (unsigned)(o[1] - 'a') <= 'z' - 'a')
+			k->flags |= TOK_CAP;
+		else
+			k->flags |= shape(t, k);
 	}
-	/* Arabic has no capitals: the normalized first letter tells all.
-	 * Nor has a word that starts with a lower-case ASCII letter in the
-	 * original (most words of a Latin text): shape would say 0. */
-	unsigned char b0 = (unsigned char)t->norm.data[k.b];
-	if (b0 >= 0xD8 && b0 <= 0xDB)
-		k.flags |= TOK_ARABIC;
-	else {
-		unsigned char o = (unsigned char)t->orig[t->cp_byte[t->n_orig[k.nb]]];
-		if (o < 'a' || o > 'z')
-			k.flags |= shape(t, &k);
-	}
-	tk->v[tk->n++] = k;
-	return 0;
 }
 
 /* ASCII word characters: 0-9 A-Z a-z */
@@ -174,13 +181,22 @@ struct tokstate {
 	uint32_t nc;
 	int in, hard;
 	struct token cur;
+	struct token *v; /* the tokens so far, n of them: room for all */
+	size_t n;
 };
+
+/* Append k. k comes by value, so that tokenize()'s state stays in
+ * registers; tokenize() made room for every token the text can hold. */
+static inline void push(struct tokstate *s, struct token k)
+{
+	s->v[s->n++] = k;
+}
 
 /* The definition, one code point at a time, until s->i reaches end (or
  * passes it, by the rest of a word): the tail of the copy, and the text
  * that block16() leaves (Arabic, mostly). */
-static inline int scalar_until(const struct normtext *t, struct tokens *tk,
-    struct tokstate *s, size_t end)
+static inline void scalar_until(const struct normtext *t, struct tokstate *s,
+    size_t end)
 {
 	const unsigned char *p = (const unsigned char *)t->norm.data;
 	size_t n = t->norm.len, i = s->i;
@@ -215,8 +231,7 @@ static inline int scalar_until(const struct normtext *t, struct tokens *tk,
 							(p[i + 2] & 0x3F)] & C_WORD)) {
 							s->cur.e = (uint32_t)i;
 							s->cur.ne = nc;
-							if (push(t, tk, s->cur) < 0)
-								return -1;
+							push(s, s->cur);
 							hard = 0;
 							s->cur.b = (uint32_t)i + 1;
 							s->cur.nb = nc + 1;
@@ -258,8 +273,7 @@ static inline int scalar_until(const struct normtext *t, struct tokens *tk,
 		} else if (!w && in) {
 			s->cur.e = (uint32_t)i;
 			s->cur.ne = nc;
-			if (push(t, tk, s->cur) < 0)
-				return -1;
+			push(s, s->cur);
 			in = 0;
 			hard = 0;
 		}
@@ -272,23 +286,19 @@ static inline int scalar_until(const struct normtext *t, struct tokens *tk,
 	s->nc = nc;
 	s->in = in;
 	s->hard = hard;
-	return 0;
 }
 
 #ifdef __SSE2__
 /* In block16(): the word open ends at byte j of the block, where a gap
  * starts: hard bytes before j no longer count. */
-static inline int block_end(const struct normtext *t, struct tokens *tk,
-    struct tokstate *s, unsigned j, unsigned *hm)
+static inline void block_end(struct tokstate *s, unsigned j, unsigned *hm)
 {
 	s->cur.e = (uint32_t)(s->i + j);
 	s->cur.ne = s->nc + j;
-	if (push(t, tk, s->cur) < 0)
-		return -1;
+	push(s, s->cur);
 	s->in = 0;
 	s->hard = 0;
 	*hm &= ~0u << j;
-	return 0;
 }
 
 /*
@@ -296,12 +306,10 @@ static inline int block_end(const struct normtext *t, struct tokens *tk,
  * copy, where accents are gone): masks of the bytes that are word
  * characters and of those that make a gap hard, then the tokens' ends
  * and starts read from the masks, bit by bit. Returns 1 if it took the
- * block, 0 if the block holds other bytes (left to scalar_until()), -1
- * if out of memory. tests/test_tokenize.c checks it against the scalar
+ * block, 0 if the block holds other bytes (left to scalar_until()). tests/test_tokenize.c checks it against the scalar
  * definition.
  */
-static inline int block16(const struct normtext *t, struct tokens *tk,
-    struct tokstate *s)
+static inline int block16(const struct normtext *t, struct tokstate *s)
 {
 	const unsigned char *p = (const unsigned char *)t->norm.data + s->i;
 	const __m128i v = _mm_loadu_si128((const void *)p);
@@ -331,8 +339,7 @@ static inline int block16(const struct normtext *t, struct tokens *tk,
 	if (s->in && events) {
 		unsigned j = (unsigned)__builtin_ctz(events);
 		events &= events - 1;
-		if (block_end(t, tk, s, j, &hm) < 0)
-			return -1;
+		block_end(s, j, &hm);
 	}
 	while (events) {
 		unsigned j = (unsigned)__builtin_ctz(events);
@@ -346,8 +353,7 @@ static inline int block16(const struct normtext *t, struct tokens *tk,
 			break;
 		j = (unsigned)__builtin_ctz(events);
 		events &= events - 1;
-		if (block_end(t, tk, s, j, &hm) < 0)
-			return -1;
+		block_end(s, j, &hm);
 	}
 	if (!s->in)
 		s->hard |= (hm & 0xFFFF) != 0;
@@ -362,28 +368,38 @@ int tokenize(const struct normtext *t, struct tokens *tk)
 	tokenize_init();
 	tk->n = 0;
 	size_t n = t->norm.len;
-	struct tokstate s = {0};
+	/* Room for every token the copy can hold (a byte each and a byte
+	 * between two), once: then a token's append is one store, with
+	 * no test. Pages of it that the text does not reach are never
+	 * touched. */
+	size_t most = n / 2 + 1;
+	if (tk->cap < most) {
+		size_t c = tk->cap ? tk->cap : 256;
+		while (c < most)
+			c *= 2;
+		struct token *v = realloc(tk->v, c * sizeof *v);
+		if (!v)
+			return -1;
+		tk->v = v;
+		tk->cap = c;
+	}
+	struct tokstate s = {.v = tk->v};
 	while (s.i < n) {
 #ifdef __SSE2__
-		if (s.i + 16 <= n) {
-			int r = block16(t, tk, &s);
-			if (r < 0)
-				return -1;
-			if (r > 0)
-				continue;
-		}
+		if (s.i + 16 <= n && block16(t, &s))
+			continue;
 #endif
 		/* text of other bytes (Arabic...), or the last ones: the
 		 * definition, for a while, before a block is tried again */
-		if (scalar_until(t, tk, &s, s.i + 64 < n ? s.i + 64 : n) < 0)
-			return -1;
+		scalar_until(t, &s, s.i + 64 < n ? s.i + 64 : n);
 	}
 	if (s.in) {
 		s.cur.e = (uint32_t)n;
 		s.cur.ne = s.nc;
-		if (push(t, tk, s.cur) < 0)
-			return -1;
+		push(&s, s.cur);
 	}
+	settle(t, s.v, s.n);
+	tk->n = s.n;
 	return 0;
 }
 
