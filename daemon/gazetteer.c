@@ -270,7 +270,11 @@ void gazetteer_match(const struct image *img, const struct normtext *t,
 			if (trig[i] && f)
 				fire(f, img->triggers + trig[i], i);
 			uint32_t state = image_start(img, id[i]);
-			if (!state)
+			/* Most walks of a Latin text would start at a
+			 * lower-case word ("la", "the") whose entries all
+			 * ask a capital ("La Poste"): none would accept. */
+			if (!state || !image_may_start(img, id[i],
+			    v[i].flags & (TOK_CAP | TOK_ALLCAPS)))
 				continue;
 			struct reading r = {id[i], trig[i], 0};
 			end = walk(img, t, tk, id, i, &r, state, &best);

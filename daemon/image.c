@@ -257,6 +257,79 @@ static uint32_t child_slots(const struct image *img, uint64_t key)
 	}
 }
 
+/* Which of the four capitals of a first word (image_may_start) does an
+ * entry of shape bits `shape` (SHAPE_*) take? */
+static uint8_t takes(uint32_t shape)
+{
+	switch (shape) {
+	case SHAPE_CAP:
+		return 1u << 1 | 1u << 3;
+	case SHAPE_ALLCAPS:
+		return 1u << 2 | 1u << 3;
+	case SHAPE_LOWER:
+		return 1u << 0 | 1u << 2;
+	default:
+		return 0xF;
+	}
+}
+
+/*
+ * img->first_takes: for each word, the capitals of a first word that the
+ * entries under its root child take. Each state's entries are carried up
+ * the trie to the root child their surface starts with, through the one
+ * edge that leads to each state. An image where a state has two edges in,
+ * or a chain does not reach the root's child within IMAGE_MAX_TOKENS
+ * steps (nerd compile writes none), says every shape for every word, so
+ * that no walk is skipped. Returns 0, or -1 if out of memory.
+ */
+static int first_takes(struct image *img)
+{
+	const struct image_header *h = img->h;
+	uint32_t ns = h->nstates;
+	uint8_t *fs = calloc((size_t)h->ntokens + 1, 1);
+	uint32_t *up = malloc((size_t)ns * sizeof *up);
+	uint32_t *via = calloc(ns, sizeof *via); /* 0: no edge in */
+	if (!fs || !up || !via) {
+		free(fs);
+		free(up);
+		free(via);
+		return -1;
+	}
+	int sound = 1;
+	for (uint32_t i = 0; i < h->trans_slots && sound; i++) {
+		uint64_t key = img->trans[i].key;
+		uint32_t from = (uint32_t)(key >> 32), tok = (uint32_t)key;
+		if (!key || from >= ns || !tok || tok > h->ntokens)
+			continue; /* a walk never asks for it */
+		uint32_t c = img->trans[i].child;
+		if (via[c])
+			sound = 0;
+		via[c] = tok;
+		up[c] = from;
+	}
+	for (uint32_t s = 1; s < ns && sound; s++) {
+		const struct image_state *st = &img->states[s];
+		if (!st->count)
+			continue;
+		uint8_t m = 0;
+		for (uint32_t q = 0; q < st->count; q++)
+			m |= takes(img->entries[st->first + q].shape & 3);
+		uint32_t x = s;
+		for (int d = 0; via[x] && up[x] && d < IMAGE_MAX_TOKENS; d++)
+			x = up[x];
+		if (!via[x] || up[x] || img->root[via[x]] != x)
+			sound = 0;
+		else
+			fs[via[x]] |= m;
+	}
+	if (!sound)
+		memset(fs, 0xF, (size_t)h->ntokens + 1);
+	free(up);
+	free(via);
+	img->first_takes = fs;
+	return 0;
+}
+
 /* Build the load-time tables of struct image; every answer they give is
  * the one the slots give (a hostile image's duplicate edges included). */
 static int accelerate(struct image *img, char *err, size_t errlen)
@@ -286,6 +359,8 @@ static int accelerate(struct image *img, char *err, size_t errlen)
 		img->root[key] = img->root[key] ? child_slots(img, key)
 		    : img->trans[i].child;
 	}
+	if (first_takes(img) < 0)
+		FAIL("out of memory");
 	return 0;
 }
 
@@ -295,9 +370,11 @@ static void accel_free(struct image *img)
 	free(img->trans_tag);
 	free(img->root);
 	free(img->tok_filter);
+	free(img->first_takes);
 	img->tok_tag = img->trans_tag = NULL;
 	img->root = NULL;
 	img->tok_filter = NULL;
+	img->first_takes = NULL;
 }
 
 uint32_t image_child(const struct image *img, uint32_t state, uint32_t tok)

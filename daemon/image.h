@@ -110,6 +110,9 @@ struct image {
 	uint8_t *trans_tag;    /* [trans_slots] the same for the trie edges */
 	uint32_t *root;        /* [ntokens + 1] child of the root by token id */
 	uint64_t *tok_filter;  /* [IMAGE_FILTER_BITS / 64] the token filter */
+	uint8_t *first_takes;  /* [ntokens + 1] bit c: an entry under the root's
+	                        * child by this word takes a first word of
+	                        * capitals c (image_may_start) */
 };
 
 /*
@@ -230,6 +233,18 @@ static inline __attribute__((always_inline)) uint32_t image_token(
 static inline uint32_t image_start(const struct image *img, uint32_t tok)
 {
 	return tok <= img->h->ntokens ? img->root[tok] : 0;
+}
+
+/* Can an entry under the root's child by word tok (its state, as
+ * image_start says) take a first word of capitals c: 0 none, 1 a capital
+ * first letter, 3 all capitals, 2 all capitals after a digit (the token
+ * flags TOK_CAP and TOK_ALLCAPS, which are 1 and 2)? Most walks of a
+ * Latin text would start at a lower-case word ("la", "the") whose entries
+ * all ask a capital ("La Poste"): no. */
+static inline int image_may_start(const struct image *img, uint32_t tok,
+    uint32_t c)
+{
+	return img->first_takes[tok] >> c & 1;
 }
 
 /* Child of state by token id, or 0 (the root is never a child). */

@@ -68,6 +68,41 @@ static void lookups(const struct image *img)
 	CHECK(image_child(img, 0, h->ntokens + 7) == 0);
 }
 
+/* The capitals (bits 0-3, as image_may_start numbers them) that the
+ * entries of state and of the states under it take of their first word,
+ * found by following every edge out of each state. */
+static unsigned subtree_takes(const struct image *img, uint32_t state, int depth)
+{
+	static const unsigned by_shape[4] = {0xF, 0xA, 0xC, 0x5};
+	unsigned m = 0;
+	const struct image_state *st = &img->states[state];
+	for (uint32_t q = 0; q < st->count; q++)
+		m |= by_shape[img->entries[st->first + q].shape & 3];
+	for (uint32_t i = 0; i < img->h->trans_slots && depth < IMAGE_MAX_TOKENS; i++)
+		if (img->trans[i].key && img->trans[i].key >> 32 == state)
+			m |= subtree_takes(img, img->trans[i].child, depth + 1);
+	return m;
+}
+
+/* image_may_start says yes exactly for the capitals some entry under the
+ * word's root child takes: the walks it skips would find nothing. */
+static void first_takes(const struct image *img)
+{
+	size_t some = 0, lower_no = 0;
+	for (uint32_t tok = 1; tok <= img->h->ntokens; tok++) {
+		uint32_t state = image_start(img, tok);
+		if (!state)
+			continue;
+		unsigned m = subtree_takes(img, state, 1);
+		for (uint32_t c = 0; c < 4; c++)
+			CHECK(!image_may_start(img, tok, c) == !(m >> c & 1));
+		some++;
+		lower_no += !(m & 1);
+	}
+	CHECK(some > 0);
+	CHECK(lower_no > 0); /* the fixtures have names that ask a capital */
+}
+
 /* Where compile puts an edge key (its mix32). */
 static uint32_t slot_of(uint64_t k, uint32_t mask)
 {
@@ -113,6 +148,9 @@ static void duplicate_edges(const unsigned char *good, size_t len)
 	if (img.base) {
 		CHECK(image_child(&img, 0, tok) == first);
 		CHECK(image_child(&img, 0, (uint32_t)big) == 1);
+		/* a state with two edges in: no walk is skipped */
+		for (uint32_t c = 0; c < 4; c++)
+			CHECK(image_may_start(&img, tok, c));
 		image_close(&img);
 	}
 }
@@ -215,6 +253,7 @@ int main(void)
 	CHECK(image_load(&im, path, err, sizeof err) == 0);
 	if (im.base) {
 		lookups(&im);
+		first_takes(&im);
 		image_close(&im);
 	}
 	duplicate_edges(img, len);
