@@ -63,7 +63,7 @@ static inline uint64_t hash_fast(const void *p, size_t n)
 	unsigned __int128 m = (unsigned __int128)(a ^ h ^ 0xa0761d6478bd642fULL) *
 	    (z ^ 0xe7037ed1a0b428dbULL);
 	h = (uint64_t)m ^ (uint64_t)(m >> 64);
-	return h ? h : 1;
+	return h | (h == 0);
 }
 
 /* Fast 64-bit checksum of a large block, 8 bytes at a time. */
