@@ -678,6 +678,16 @@ def sockets_of(pid):
     return n
 
 
+def serves_on(d, n, seed):
+    """n more articles, each annotated exactly once: the daemon serves on
+    after what a test did to it. Returns n."""
+    col = Collector(d)
+    arts = articles(n, seed=seed)
+    push(d, arts)
+    all_once(col, arts, d)
+    return len(arts)
+
+
 def case_spawner():
     """The workers are forked by a single-threaded spawner and re-parented
     to the master (spawner.h). A spawner killed mid-stream is replaced, a
@@ -749,14 +759,11 @@ def case_spawner():
             time.sleep(0.1)
         check(len(pids) == 2 and w not in pids, f"after a worker and the "
               f"spawner died at once, workers {st['workers']}", d)
-        col2 = Collector(d)
-        arts2 = articles(200, seed=6)
-        push(d, arts2)
-        all_once(col2, arts2, d)
+        more = serves_on(d, 200, seed=6)
         print(f"ok: spawner {sp} killed and replaced by "
               f"{st['spawner_pid']}, worker {victim} too, {N} annotations "
               f"once each; a worker and the spawner killed at once: both "
-              f"back, {len(arts2)} more annotated")
+              f"back, {more} more annotated")
     finally:
         d.close()
 
@@ -815,13 +822,10 @@ def case_spawner_restart_serving():
         check(st["reload_failures"] == 0 and st["reloads"] == 0,
               f"a restart counted as a reload: reloads {st['reloads']}, "
               f"failures {st['reload_failures']}", d)
-        col2 = Collector(d)
-        arts2 = articles(200, seed=9)
-        push(d, arts2)
-        all_once(col2, arts2, d)
+        more = serves_on(d, 200, seed=9)
         print(f"ok: {len(arts)} annotated while the restarted spawner "
               f"built its engine; the worker killed meanwhile started "
-              f"once it was built; {len(arts2)} more annotated")
+              f"once it was built; {more} more annotated")
     finally:
         try:
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))

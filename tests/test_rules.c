@@ -443,6 +443,13 @@ static void test_context_edges(void)
 	CHECK(bad == 0);
 }
 
+static void free_words(char **w, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
 /*
  * A trigger word or class written with a leading '-' is taken out of the
  * others: `{{names}} -زيد` fires on every name of the class but زيد (as
@@ -467,14 +474,10 @@ static void test_trigger_exclusion(void)
 	char **w;
 	int k = rule_triggers(&defs[1], cls, 2, &w, &d);
 	CHECK(k == 1 && !strcmp(w[0], "احمد"));   /* على folds to علي */
-	for (int i = 0; i < k; i++)
-		free(w[i]);
-	free(w);
+	free_words(w, k);
 	k = rule_triggers(&defs[2], cls, 2, &w, &d);
 	CHECK(k == 2 && !strcmp(w[0], "احمد") && !strcmp(w[1], "علي"));
-	for (int i = 0; i < k; i++)
-		free(w[i]);
-	free(w);
+	free_words(w, k);
 	memset(&d, 0, sizeof d);
 	CHECK(rule_triggers(&defs[3], cls, 2, &w, &d) < 0);
 	CHECK(d.first && strstr(d.first, "t.rules:17: error: rule d: 'زيد -{{few}}' "
