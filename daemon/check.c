@@ -17,8 +17,15 @@
 #include "engine.h"
 #include "image.h"
 
+/* The directories an option leaves out: the bundled ones (datadir.h). */
+struct dirs {
+	char gaz[4096], rules[4096];
+};
+
+/* Options -g, -r, -o; *gaz and *rules default to the bundled directories,
+ * written into dd. */
 static int parse_dirs(int argc, char **argv, const char *usage,
-    const char **gaz, const char **rules, const char **out)
+    const char **gaz, const char **rules, const char **out, struct dirs *dd)
 {
 	static const struct option opts[] = {
 		{"gazetteers", required_argument, NULL, 'g'},
@@ -37,22 +44,24 @@ static int parse_dirs(int argc, char **argv, const char *usage,
 		default: fprintf(stderr, "%s", usage); return -1;
 		}
 	}
+	datadir_default(dd->gaz, sizeof dd->gaz, dd->rules, sizeof dd->rules);
+	if (!*gaz)
+		*gaz = dd->gaz;
+	if (!*rules)
+		*rules = dd->rules;
 	return 0;
 }
 
 int cmd_check(int argc, char **argv)
 {
 	const char *gaz = NULL, *rules = NULL, *out = NULL;
+	struct dirs dd;
 	if (parse_dirs(argc, argv,
 		"usage: nerd check [-g GAZETTEERS] [-r RULES]\n"
 		"Validates every gazetteer list, word class and rule file, and runs\n"
 		"every rule's examples. Problems are printed as file:line.\n",
-		&gaz, &rules, &out) < 0)
+		&gaz, &rules, &out, &dd) < 0)
 		return 2;
-	char g[4096], r[4096];
-	datadir_default(g, sizeof g, r, sizeof r);
-	gaz = gaz ? gaz : g;
-	rules = rules ? rules : r;
 	struct diag d = {.out = stderr};
 	unsigned char *img;
 	size_t len;
@@ -85,16 +94,13 @@ int cmd_check(int argc, char **argv)
 int cmd_compile(int argc, char **argv)
 {
 	const char *gaz = NULL, *rules = NULL, *out = "nerd.img";
+	struct dirs dd;
 	if (parse_dirs(argc, argv,
 		"usage: nerd compile [-g GAZETTEERS] [-r RULES] [-o IMAGE]\n"
 		"Compiles the gazetteers and rules into one image (default nerd.img)\n"
 		"that `nerd tag -i` and the daemon's `image =` load without parsing.\n",
-		&gaz, &rules, &out) < 0)
+		&gaz, &rules, &out, &dd) < 0)
 		return 2;
-	char g[4096], r[4096];
-	datadir_default(g, sizeof g, r, sizeof r);
-	gaz = gaz ? gaz : g;
-	rules = rules ? rules : r;
 	struct diag d = {.out = stderr};
 	unsigned char *img;
 	size_t len;
