@@ -6,7 +6,8 @@
  *
  * A FILE ending in .jsonl holds one article per line (its "text" is
  * tagged; the lines are also parsed with jansson, timed, to give the speed
- * of a JSON parse of the same articles); any other FILE is plain text,
+ * of a JSON parse of the same articles, and with the daemon's own
+ * article_parse, timed beside it); any other FILE is plain text,
  * articles separated by a form feed (\f), or one article if it has none.
  * The articles are tagged in turn, repeated until N MB (default 50; 0 means
  * exactly one pass) have been tagged, and MB/s is printed for:
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "article.h"
 #include "compile.h"
 #include "datadir.h"
 #include "engine.h"
@@ -61,6 +63,8 @@ struct art {
 static struct art *arts;
 static size_t narts, cap_arts;
 static double json_s, json_bytes;
+static double parse_s; /* article_parse of the same lines: the daemon's
+			* one-frame path, without jansson */
 
 static void add_art(char *s, size_t n)
 {
@@ -93,6 +97,17 @@ static int load(const char *path)
 				json_t *o = json_loadb(p, n, 0, &je);
 				json_s += now() - t0;
 				json_bytes += (double)n;
+				struct article a = {0};
+				char err[160];
+				t0 = now();
+				enum input_error ie = article_parse(&a, p, n, NULL, 0, 0,
+				    err, sizeof err);
+				parse_s += now() - t0;
+				article_clear(&a);
+				if (ie != INPUT_OK) {
+					fprintf(stderr, "%s: %s\n", path, err);
+					return -1;
+				}
 				const char *text;
 				size_t tl;
 				if (!o || json_unpack(o, "{s:s%}", "text", &text, &tl)) {
@@ -295,6 +310,9 @@ int main(int argc, char **argv)
 	if (json_s > 0)
 		printf("  %-34s %8.1f MB/s  (json_loadb of the JSON Lines)\n",
 		    "jansson parse (reference)", json_bytes / 1e6 / json_s);
+	if (parse_s > 0)
+		printf("  %-34s %8.1f MB/s  (article_parse, one-frame form)\n",
+		    "nerd's own parse", json_bytes / 1e6 / parse_s);
 	if (json_out) {
 		json_t *j = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:f, s:I, "
 		    "s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
@@ -317,6 +335,9 @@ int main(int argc, char **argv)
 		if (json_s > 0)
 			json_object_set_new(j, "jansson_parse_mbs",
 			    json_real(json_bytes / 1e6 / json_s));
+		if (parse_s > 0)
+			json_object_set_new(j, "article_parse_mbs",
+			    json_real(json_bytes / 1e6 / parse_s));
 		FILE *f = fopen(json_out, "a");
 		if (!f) {
 			perror(json_out);
