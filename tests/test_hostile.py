@@ -121,6 +121,13 @@ def expect(p, label, frames, want):
     before = len(p.errors())
     p.push.send_multipart(frames)
     p.good()
+    # With two workers the good article may be done first, by the other
+    # worker: wait for the message's own outcome, then judge it.
+    if isinstance(want, str):
+        p.col.wait_for(lambda c: len(c.errors()) > before, 30)
+    else:
+        p.col.wait_for(lambda c: any(
+            a["id"] == want[0] for a in c.annotations()), 30)
     errs = p.errors()[before:]
     if isinstance(want, str):
         check(len(errs) == 1, f"{label}: {len(errs)} err events, wanted "
