@@ -462,16 +462,25 @@ static inline unsigned last3_at(const char *d, size_t e)
 }
 _Static_assert(BY_LAST_BUCKETS == 1 << 10, "last3 gives 10 bits");
 
+/* A table of the scratch ready for an article: p (of *cap elements of sz
+ * bytes), or a larger one if it holds fewer than n, what it held dropped.
+ * The caller keeps what it returns in p's place. */
+static void *scratch_room(void *p, size_t *cap, size_t n, size_t sz)
+{
+	if (*cap < n) {
+		*cap = n * 2;
+		free(p);
+		if (!(p = malloc(*cap * sz)))
+			abort();
+	}
+	return p;
+}
+
 static void by_last_build(struct by_last *bl, const struct field_view f[NFIELDS],
     size_t words, struct propagate_scratch *ps)
 {
 	memset(bl->head, 0xff, sizeof bl->head);
-	if (ps->next_cap < words) {
-		ps->next_cap = words * 2;
-		free(ps->next);
-		if (!(ps->next = malloc(ps->next_cap * sizeof *ps->next)))
-			abort();
-	}
+	ps->next = scratch_room(ps->next, &ps->next_cap, words, sizeof *ps->next);
 	uint32_t *next = bl->next = ps->next;
 	bl->first_n = f[0].t ? (uint32_t)f[0].tk->n : 0;
 	bl->words = (uint32_t)words;
@@ -612,17 +621,10 @@ static uint8_t *taken_map(struct propagate_scratch *ps, int fi, uint32_t ncp)
 	return ps->taken[fi];
 }
 
-/* A table of the scratch ready for an article: p (of *cap elements of sz
- * bytes), or a larger one if it holds fewer than n, its first n zeroed.
- * The caller keeps what it returns in p's place. */
+/* scratch_room with its first n elements zeroed. */
 static void *scratch_zeroed(void *p, size_t *cap, size_t n, size_t sz)
 {
-	if (*cap < n) {
-		*cap = n * 2;
-		free(p);
-		if (!(p = malloc(*cap * sz)))
-			abort();
-	}
+	p = scratch_room(p, cap, n, sz);
 	memset(p, 0, n * sz);
 	return p;
 }
@@ -684,12 +686,7 @@ static void family_build(const struct mentions *m,
 		for (int k = 0; not_family[k].s; k++)
 			strmap_put(ps->not_family, not_family[k].s, not_family[k].n, 1);
 	}
-	if (ps->fam_cap < n0) {
-		ps->fam_cap = n0 * 2;
-		free(ps->fam);
-		if (!(ps->fam = malloc(ps->fam_cap * sizeof *ps->fam)))
-			abort();
-	}
+	ps->fam = scratch_room(ps->fam, &ps->fam_cap, n0, sizeof *ps->fam);
 	for (size_t i = 0; i < n0; i++) {
 		const struct mention *x = &m->v[i];
 		ps->fam[i].n = 0;
@@ -833,12 +830,7 @@ static void given_build(struct given_map *gm, const struct mentions *m,
 	gm->v = ps->gslots = scratch_zeroed(ps->gslots, &ps->gslots_cap, slots,
 	    sizeof *gm->v);
 	gm->mask = slots - 1;
-	if (ps->gref_cap < n0) {
-		ps->gref_cap = n0 * 2;
-		free(ps->gref);
-		if (!(ps->gref = malloc(ps->gref_cap * sizeof *ps->gref)))
-			abort();
-	}
+	ps->gref = scratch_room(ps->gref, &ps->gref_cap, n0, sizeof *ps->gref);
 	for (size_t i = 0; i < n0; i++) {
 		const struct mention *x = &m->v[i];
 		struct given_ref *r = &ps->gref[i];
